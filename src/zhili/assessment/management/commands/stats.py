@@ -1,0 +1,26 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from zhili.assessment.stats import totals
+from zhili.requests.choices import State
+
+
+class Command(BaseCommand):
+    help = "工单统计：总数、按状态、按一级分类、按主办单位、未派单数。--json 时最后一行输出一个 JSON 对象。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="最后一行输出 JSON")
+
+    def handle(self, *args, **options):
+        data = totals()
+        if options.get("json"):
+            self.stdout.write(json.dumps(data, ensure_ascii=False))
+            return
+        labels = dict(State.choices)
+        self.stdout.write(f"工单总数 {data['requests']}，未派单 {data['undispatched']}，超期 {data['overdue']}")
+        for title, key, names in [("按状态", "by_state", labels), ("按一级分类", "by_category", {}),
+                                  ("按主办单位", "by_lead_unit", {})]:
+            self.stdout.write(title + "：")
+            for name, count in data[key].items():
+                self.stdout.write(f"  {names.get(name, name)}\t{count}")

@@ -1,0 +1,193 @@
+"""Service requests (工单) and their immutable event log.
+
+Only ``zhili.workflow`` changes ``state``, the units or the deadlines of a ServiceRequest, and it
+writes one RequestEvent for each change in the same transaction. Events are never updated or
+deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0002).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from zhili.organisation.roles import Role, has_role, roles_of, unit_ids_of
+
+from .choices import Action, Channel, RequestType, State
+from .privacy import mask_name, mask_phone
+
+
+class ServiceRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ServiceRequestQuerySet":
+        """Row-level access, the one predicate for lists and single records (404 to outsiders).
+
+        Hotline roles (operator, dispatcher, supervisor, district leader, administrator) see every
+        order; a unit's people see orders whose lead unit is their unit or one of its sub-units;
+        anyone else sees nothing.
+        """
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if roles_of(user) & Role.DISTRICT_WIDE:
+            return self
+        from zhili.organisation.models import Unit
+
+        units = Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("path", flat=True)
+        condition = Q()
+        for path in units:
+            condition |= Q(lead_unit__path__startswith=path)
+        if not condition:
+            return self.none()
+        return self.filter(condition)
+
+    def overdue(self, now=None) -> "ServiceRequestQuerySet":
+        """Open orders whose deadline has passed (reads the indexed ``due_at``)."""
+        return self.filter(state__in=State.open_states(), due_at__lt=now or timezone.now())
+
+    def with_related(self) -> "ServiceRequestQuerySet":
+        """What a list row shows, fetched in the same query (no N+1)."""
+        return self.select_related("category", "category__parent", "lead_unit", "subdistrict", "community")
+
+
+class ServiceRequest(models.Model):
+    """A citizen's request and its handling.
+
+    Times are aware datetimes; ``due_at`` is the end of the last working day (Asia/Shanghai)
+    of the handling limit. ``version`` increases with every workflow change (optimistic locking).
+    Requester name and phone are stored once, here, and shown masked everywhere.
+    """
+
+    number = models.CharField("工单编号", max_length=32, unique=True, null=True, blank=True)
+    channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.PHONE)
+    request_type = models.CharField("诉求类型", max_length=16, choices=RequestType.choices,
+                                    default=RequestType.COMPLAINT)
+    title = models.CharField("标题", max_length=200)
+    description = models.TextField("诉求内容")
+    address = models.CharField("地址", max_length=300, blank=True)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    long = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    subdistrict = models.ForeignKey("organisation.Unit", verbose_name="街道", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey("organisation.Unit", verbose_name="社区", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey("taxonomy.Category", verbose_name="诉求分类", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="requests")
+    lead_unit = models.ForeignKey("organisation.Unit", verbose_name="主办单位", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="led_requests")
+    state = models.CharField("状态", max_length=24, choices=State.choices, default=State.RECEIVED)
+    version = models.PositiveIntegerField(default=0)
+
+    received_at = models.DateTimeField("受理时间", default=timezone.now)
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    due_at = models.DateTimeField("截止时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("签收时间", null=True, blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    requester_name = models.CharField("诉求人", max_length=50, blank=True)
+    requester_phone = models.CharField("联系电话", max_length=24, blank=True)
+    confidential = models.BooleanField("保密", default=False)
+
+    source = models.CharField("来源", max_length=50, default="zhili")
+    external_id = models.CharField("来源编号", max_length=64, null=True, blank=True)
+    votes_up = models.PositiveIntegerField("点赞数", default=0)
+    votes_down = models.PositiveIntegerField("反对数", default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单"
+        verbose_name_plural = "工单"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # An import re-run finds what it already stored (idempotent by source + external id).
+            models.UniqueConstraint(fields=["source", "external_id"], name="request_unique_source_external_id"),
+        ]
+        indexes = [
+            # Unit inbox: a unit's open orders by deadline.
+            models.Index(fields=["lead_unit", "state", "due_at"], name="request_unit_inbox"),
+            # Supervisor board and the overdue filter: open orders by deadline.
+            models.Index(fields=["state", "due_at"], name="request_state_due"),
+            # The default list order and the date-range filter.
+            models.Index(fields=["received_at"], name="request_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or self.pk} {self.title}"
+
+    @property
+    def requester_name_masked(self) -> str:
+        return "（保密）" if self.confidential else mask_name(self.requester_name)
+
+    @property
+    def requester_phone_masked(self) -> str:
+        return "（保密）" if self.confidential else mask_phone(self.requester_phone)
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.due_at and self.state in State.open_states() and self.due_at < timezone.now())
+
+    def can_be_seen_by(self, user) -> bool:
+        return ServiceRequest.objects.visible_to(user).filter(pk=self.pk).exists()
+
+
+class ImmutableEventError(Exception):
+    """Raised on an attempt to change or delete a recorded event."""
+
+
+class RequestEvent(models.Model):
+    """One thing that happened to a request: who (``actor``, null for the system), what
+    (``action``), state and unit before → after, when, a note, and for automatic decisions the
+    model's ``confidence`` (0–1). ``data`` holds the facts of the step (due date before/after,
+    the dispatch rule that matched, model version …). Never updated or deleted."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField("序号")
+    action = models.CharField("动作", max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    actor_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    from_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    to_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    note = models.TextField("说明", blank=True)
+    confidence = models.FloatField("置信度", null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "工单事件"
+        verbose_name_plural = "工单事件"
+        ordering = ["request", "seq"]
+        constraints = [models.UniqueConstraint(fields=["request", "seq"], name="event_unique_request_seq")]
+        indexes = [
+            # Assessment and reports read events by action over a period.
+            models.Index(fields=["action", "at"], name="event_action_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}#{self.seq} {self.action}"
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_id is None:
+            return "系统"
+        return self.actor.get_full_name() or self.actor.get_username()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ImmutableEventError("工单事件不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableEventError("工单事件不可删除")
+
+
+def user_may_see_all(user) -> bool:
+    """True for hotline roles that see every order of the district."""
+    return has_role(user, *Role.DISTRICT_WIDE)

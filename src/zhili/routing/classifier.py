@@ -1,0 +1,202 @@
+"""The first-level category classifier: a replaceable, versioned artefact (style.md, Paperless).
+
+Shape: ``predict(texts) -> list[Prediction | None]``; ``None`` when no model is installed or the
+artefact cannot be loaded ("no model → no suggestion", never an error at intake).
+
+Model: TF-IDF over hashed character 1–3-grams of the text with whitespace removed (so the segmented
+training text and raw messages look alike) + multinomial logistic regression, whose
+probabilities are the confidence compared with ``ZHILI_AUTO_DISPATCH_THRESHOLD``.
+
+Artefacts live in ``settings.ZHILI_MODEL_DIR/category/``: ``<version>.skops`` (skops format,
+loaded only with the types this module trusts) and ``<version>.json`` (metadata: training-data
+hash, metrics, created at); ``current`` names the version in use and is replaced atomically.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+logger = logging.getLogger("zhili.routing")
+
+_WHITESPACE = re.compile(r"\s+")
+# Types a category artefact may contain; anything else in a file is refused at load.
+TRUSTED_TYPES = [
+    "sklearn.feature_extraction.text.HashingVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.tuple",
+]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A suggested first-level category name, its probability (0–1), and the model version."""
+
+    label: str
+    confidence: float
+    model_version: str
+
+
+def normalise(text: str) -> str:
+    """The classifier's view of a text: whitespace removed (char n-grams need no word boundaries)."""
+    return _WHITESPACE.sub("", text or "")
+
+
+def build_pipeline():
+    """An untrained pipeline: hashed character 1–3-grams (2^18 features), sublinear TF-IDF, and
+    logistic regression. Stratified 5-fold CV on fj2_train_segmented gives macro-F1 ≈ 0.90.
+
+    Hashing keeps the artefact small (≈ 17 MB, loads in milliseconds) where a 200,000-term
+    vocabulary made a 140 MB file that took seconds to load.
+    """
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([
+        ("hash", HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**18,
+                                   alternate_sign=False, norm=None)),
+        ("tfidf", TfidfTransformer(sublinear_tf=True)),
+        ("clf", LogisticRegression(C=20, max_iter=2000)),
+    ])
+
+
+def model_dir() -> Path:
+    return Path(settings.ZHILI_MODEL_DIR) / "category"
+
+
+def train(texts: list[str], labels: list[str], *, data_hash: str = "", metrics: dict | None = None) -> str:
+    """Fit a model on (texts, labels), save it as a new version and make it current.
+
+    Returns the version string (UTC timestamp). Raises ValueError when fewer than two classes
+    are given.
+    """
+    if len(set(labels)) < 2:
+        raise ValueError("训练数据至少需要两个分类")
+    pipeline = build_pipeline()
+    pipeline.fit([normalise(t) for t in texts], labels)
+    version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    metadata = {
+        "version": version,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+        "training_data_sha256": data_hash,
+        "n_training_examples": len(texts),
+        "classes": list(pipeline.classes_),
+        "metrics": metrics or {},
+    }
+    save(pipeline, version, metadata)
+    return version
+
+
+def save(pipeline, version: str, metadata: dict) -> None:
+    """Write the artefact and its metadata, then point ``current`` at it (atomic rename)."""
+    import skops.io as sio
+
+    directory = model_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{version}.skops.tmp"
+    sio.dump(pipeline, tmp)
+    os.replace(tmp, directory / f"{version}.skops")
+    (directory / f"{version}.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2), "utf-8")
+    pointer = directory / ".current.tmp"
+    pointer.write_text(version, "utf-8")
+    os.replace(pointer, directory / "current")
+    _loaded.reset()
+
+
+def hash_file(path: Path | str) -> str:
+    """SHA-256 of a file's bytes (the training-data hash in the metadata)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Loaded:
+    """The model in use by this process, reloaded when ``current`` points elsewhere."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.version: str | None = None
+        self.pipeline = None
+        self.metadata: dict = {}
+        self.failed_version: str | None = None
+
+    def get(self):
+        pointer = model_dir() / "current"
+        try:
+            version = pointer.read_text("utf-8").strip()
+        except FileNotFoundError:
+            return None, None
+        if version == self.version:
+            return self.pipeline, self.version
+        if version == self.failed_version:
+            return None, None
+        with self.lock:
+            try:
+                import skops.io as sio
+
+                path = model_dir() / f"{version}.skops"
+                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+                if untrusted:
+                    raise ValueError(f"模型文件包含不受信任的类型：{untrusted}")
+                self.pipeline = sio.load(path, trusted=TRUSTED_TYPES)
+                metadata_path = model_dir() / f"{version}.json"
+                self.metadata = json.loads(metadata_path.read_text("utf-8")) if metadata_path.exists() else {}
+                self.version = version
+            except Exception:  # a corrupted or foreign artefact must never break intake
+                logger.exception("分类模型 %s 无法载入，不提供分类建议", version)
+                self.failed_version = version
+                self.pipeline, self.version = None, None
+                return None, None
+        return self.pipeline, self.version
+
+
+_loaded = _Loaded()
+
+
+def current_version() -> str | None:
+    """The version of the model in use, or None without a (loadable) model."""
+    return _loaded.get()[1]
+
+
+def current_metadata() -> dict:
+    _loaded.get()
+    return dict(_loaded.metadata)
+
+
+def predict(texts: list[str]) -> list[Prediction | None]:
+    """The most probable first-level category for each text, with its probability.
+
+    Returns a list as long as ``texts``; every item is None when no model is available.
+    """
+    if not texts:
+        return []
+    pipeline, version = _loaded.get()
+    if pipeline is None:
+        return [None] * len(texts)
+    probabilities = pipeline.predict_proba([normalise(t) for t in texts])
+    classes = pipeline.classes_
+    best = probabilities.argmax(axis=1)
+    return [Prediction(str(classes[i]), float(row[i]), version) for i, row in zip(best, probabilities, strict=True)]

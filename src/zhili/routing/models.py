@@ -1,0 +1,40 @@
+"""The dispatch catalogue (派单目录): (category, area) → lead unit, domain.md §4."""
+
+from django.db import models
+
+
+class DispatchRule(models.Model):
+    """One row of the catalogue.
+
+    A rule applies to its category and every category below it; ``area`` (a subdistrict)
+    narrows it to one place. ``territorial`` (属地) rules send the order to the subdistrict where
+    the matter is, and apply only when the place is known; duty rules (行业) name a department
+    or enterprise in ``lead_unit``. Department duties are never pushed down to communities
+    (国办函〔2025〕66号), so a territorial rule stops at the subdistrict.
+    The most specific rule wins: deeper category first, then a rule for the area over one without.
+    """
+
+    category = models.ForeignKey("taxonomy.Category", verbose_name="诉求分类", on_delete=models.CASCADE,
+                                 related_name="dispatch_rules")
+    area = models.ForeignKey("organisation.Unit", verbose_name="适用街道", null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    territorial = models.BooleanField("属地派单", default=False)
+    lead_unit = models.ForeignKey("organisation.Unit", verbose_name="主办单位", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="dispatch_rules")
+    note = models.CharField("说明", max_length=200, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "派单目录"
+        verbose_name_plural = "派单目录"
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="dispatch_rule_unique_category_area"),
+            models.CheckConstraint(
+                condition=models.Q(territorial=True) | models.Q(lead_unit__isnull=False),
+                name="dispatch_rule_duty_needs_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = "属地街道" if self.territorial else str(self.lead_unit)
+        return f"{self.category} → {target}"

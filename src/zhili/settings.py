@@ -1,0 +1,148 @@
+"""Settings, read from environment variables with defaults that run on a fresh clone.
+
+Every variable is optional. The defaults give a single-machine install on SQLite in ``var/``.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env_str("ZHILI_VAR_DIR", str(PROJECT_DIR / "var")))
+# Where the shipped public data lives (compressed CSVs with their SOURCE.md).
+DATA_DIR = Path(env_str("ZHILI_DATA_DIR", str(PROJECT_DIR / "data")))
+
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_filters",
+    "zhili.organisation",
+    "zhili.taxonomy",
+    "zhili.workcalendar",
+    "zhili.requests",
+    "zhili.routing",
+    "zhili.imports",
+    "zhili.assessment",
+    "zhili.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zhili.urls"
+WSGI_APPLICATION = "zhili.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhili.web.context_processors.zhili",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'zhili.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets the web server read while an import writes; a busy timeout instead of "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:request-list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Every business rule is computed in the district's local time (domain.md §2); storage is aware UTC.
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"zhili": {"handlers": ["console"], "level": env_str("ZHILI_LOG_LEVEL", "WARNING")}},
+}
+
+# --- Zhili's own rules (domain.md §2, §4) -------------------------------------------------------
+# Handle-and-reply limit in working days after dispatch (JN 24, SD): categories may override it.
+ZHILI_DEFAULT_TIME_LIMIT_DAYS = env_int("ZHILI_DEFAULT_TIME_LIMIT_DAYS", 5)
+# Does the dispatch day itself count as day one ("含本数", Guangzhou) or not (civil-law default)?
+ZHILI_COUNT_START_DAY = env_bool("ZHILI_COUNT_START_DAY", False)
+# A suggestion below this probability is not dispatched automatically: it waits for a dispatcher.
+ZHILI_AUTO_DISPATCH_THRESHOLD = env_float("ZHILI_AUTO_DISPATCH_THRESHOLD", 0.6)
+# Prefix of public request numbers, e.g. LX20261129-000123 (LX = 历下).
+ZHILI_REQUEST_NUMBER_PREFIX = env_str("ZHILI_REQUEST_NUMBER_PREFIX", "LX")
+# Where trained classifier artefacts are kept.
+ZHILI_MODEL_DIR = Path(env_str("ZHILI_MODEL_DIR", str(VAR_DIR / "models")))

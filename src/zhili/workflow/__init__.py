@@ -1,0 +1,1 @@
+"""The work-order workflow: the only writer of a ServiceRequest's state (see ``actions``)."""
