@@ -8,6 +8,7 @@ A small classifier is trained once, on the first 1,500 rows of the shipped train
 a temporary model folder. Tests that need "no model" use the ``no_model`` fixture.
 """
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -38,7 +39,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         seed_from_chinese_calendar()
-        call_command("load_district", "lixia", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("load_district", "lixia", stdout=io.StringIO())
         create_demo_users("pw")
 
 

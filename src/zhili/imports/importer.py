@@ -220,7 +220,8 @@ def parse_row(row: Row, categories: dict[str, Category]) -> ParsedRow:
 def _store(parsed: ParsedRow, suggestion, source: str) -> str:
     """Intake, route and (for historical rows) the unit's reply, in one transaction."""
     f = parsed.fields
-    match = find_lead_unit(parsed.category, suggestion.subdistrict) if parsed.category else suggestion.match
+    category = parsed.category or suggestion.category
+    match = find_lead_unit(category, suggestion.subdistrict) if category else None
     keep_reply = {}
     if parsed.reply and match is None:
         # No unit to attribute the reply to: keep it with the intake record rather than lose it.
@@ -232,6 +233,7 @@ def _store(parsed: ParsedRow, suggestion, source: str) -> str:
             address=f["address"], lat=f["lat"], long=f["long"], requester_name=f["requester_name"],
             requester_phone=f["requester_phone"], confidential=f["confidential"],
             source=source, external_id=parsed.external_id, event_data=keep_reply,
+            subdistrict=suggestion.subdistrict, community=suggestion.community,
         )
         if f["votes_up"] or f["votes_down"]:
             # Public votes are facts of the source record, not a workflow step.

@@ -60,6 +60,12 @@ def _read_csv(path: Path, encoding: str) -> Table:
         header = next(reader)
     except StopIteration:
         raise ImportFileError("文件为空") from None
+    try:
+        "".join(header).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ImportFileError(
+            f"表头无法按 {encoding} 解码：文件可能是 GBK 编码，请加 --encoding gb18030 重新导入"
+        ) from None
     positions, names, ignored = _map_header(header)
     missing = [f for f in REQUIRED_FIELDS if f not in names]
     if missing:

@@ -13,6 +13,8 @@ def mask_phone(phone: str) -> str:
     digits = "".join(_DIGITS.findall(phone or ""))
     if not digits:
         return ""
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]  # +86 country code before a mobile number
     if len(digits) >= 11:
         return digits[:3] + "****" + digits[-4:]
     if len(digits) >= 6:

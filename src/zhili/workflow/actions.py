@@ -23,6 +23,7 @@ from zhili.organisation.roles import has_role, unit_ids_of
 from zhili.requests.choices import Action, Channel, RequestType, State
 from zhili.requests.models import RequestEvent, ServiceRequest
 from zhili.requests.privacy import normalise_phone
+from zhili.routing.dispatch import find_lead_unit
 from zhili.routing.suggest import Suggestion, suggest_many
 from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
@@ -135,6 +136,7 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
            channel: str = Channel.PHONE, request_type: str = RequestType.COMPLAINT, address: str = "",
            lat=None, long=None, requester_name: str = "", requester_phone: str = "",
            confidential: bool = False, source: str = "zhili", external_id: str | None = None,
+           subdistrict: Unit | None = None, community: Unit | None = None,
            event_data: dict | None = None) -> ServiceRequest:
     """受理 (BJ 10, JN 22): record a new request. Returns it in state ``received`` with its intake
     event (seq 1), whose data gets ``event_data`` merged in. Call ``route`` next. Raises
@@ -151,6 +153,7 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
             requester_name=(requester_name or "").strip()[:50],
             requester_phone=normalise_phone(requester_phone)[:24],
             confidential=confidential, source=source, external_id=external_id,
+            subdistrict=subdistrict, community=community,
             received_at=when, state=State.RECEIVED, version=1,
         )
         local = timezone.localtime(when)
@@ -250,15 +253,16 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
     category = given_category or suggestion.category
     confidence = None if given_category else suggestion.confidence
     if category is not None:
+        place_known = request.subdistrict_id is not None
         classify(request, category, at=at, confidence=confidence,
                  model_version=None if given_category else suggestion.model_version,
                  note="来源数据标注" if given_category else "模型分类",
-                 subdistrict=suggestion.subdistrict, community=suggestion.community)
-    match = suggestion.match
-    if given_category is not None:
-        from zhili.routing.dispatch import find_lead_unit
-
-        match = find_lead_unit(given_category, suggestion.subdistrict)
+                 subdistrict=None if place_known else suggestion.subdistrict,
+                 community=None if place_known else suggestion.community)
+    if category is suggestion.category and request.subdistrict_id == getattr(suggestion.subdistrict, "pk", None):
+        match = suggestion.match  # already looked up for this category and place
+    else:
+        match = find_lead_unit(category, request.subdistrict) if category is not None else None
     if category is None:
         queue_for_dispatch(request, reason="没有可用的分类模型，等待人工分类派单", at=at)
     elif match is None:

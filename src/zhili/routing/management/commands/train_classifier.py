@@ -16,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--text-column", default="分词文本")
         parser.add_argument("--label-column", default="一级分类")
         parser.add_argument("--limit", type=int, help="只用前 N 行（测试用）")
+        parser.add_argument("--if-missing", action="store_true", help="已有可用模型时不重新训练")
 
-    def handle(self, *args, data=None, text_column="分词文本", label_column="一级分类", limit=None, **options):
+    def handle(self, *args, data=None, text_column="分词文本", label_column="一级分类", limit=None,
+               if_missing=False, **options):
+        if if_missing and classifier.current_version():
+            self.stdout.write(f"已有分类模型 {classifier.current_version()}，不重新训练")
+            return
         try:
             path = data or data_path("tipdm2020c/fj2_train_segmented.csv")
             rows = list(csv.DictReader(io.StringIO(read_text(path))))

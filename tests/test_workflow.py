@@ -1,0 +1,119 @@
+"""The workflow module: guarded transitions, one immutable event each, optimistic locking."""
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from zhili.requests.choices import Action, State
+from zhili.requests.models import ImmutableEventError, RequestEvent, ServiceRequest
+from zhili.workflow import actions
+from zhili.workflow.errors import ActionForbidden, RuleViolation, StaleRequest, TransitionNotAllowed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dispatched(make_request, unit):
+    request = make_request()
+    actions.dispatch(request, unit("370102-D09"))
+    return request
+
+
+def test_intake_writes_one_event_and_a_public_number(make_request):
+    request = make_request(requester_phone="138-1234-5678")
+    assert request.state == State.RECEIVED
+    assert request.number.startswith("LX") and request.number.endswith(f"-{request.pk:06d}")
+    assert request.requester_phone == "13812345678"
+    [event] = request.events.all()
+    assert (event.seq, event.action, event.to_state, event.actor) == (1, Action.INTAKE, State.RECEIVED, None)
+
+
+def test_empty_text_is_refused_and_nothing_stored():
+    with pytest.raises(RuleViolation) as error:
+        actions.intake(title="标题", description="   ")
+    assert error.value.field == "description"
+    assert not ServiceRequest.objects.exists()
+
+
+def test_every_step_writes_exactly_one_event_with_seq_equal_to_version(dispatched, user):
+    handler = user("zhujian")
+    actions.accept(dispatched, actor=handler)
+    actions.reply(dispatched, "已修复路面。", actor=handler)
+    actions.close(dispatched, actor=user("dispatcher"))
+    dispatched.refresh_from_db()
+    events = list(dispatched.events.order_by("seq"))
+    assert [e.action for e in events] == [Action.INTAKE, Action.DISPATCH, Action.ACCEPT, Action.REPLY, Action.CLOSE]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5] and dispatched.version == 5
+    assert [(e.from_state, e.to_state) for e in events[1:]] == [
+        (State.RECEIVED, State.DISPATCHED), (State.DISPATCHED, State.IN_PROGRESS),
+        (State.IN_PROGRESS, State.REPLIED), (State.REPLIED, State.CLOSED)]
+    assert events[2].actor == handler and events[2].actor_unit.code == "370102-D09"
+    assert dispatched.state == State.CLOSED and dispatched.closed_at is not None
+
+
+def test_a_handler_of_another_unit_cannot_accept(dispatched, user):
+    with pytest.raises(ActionForbidden, match="主办单位"):
+        actions.accept(dispatched, actor=user("jiaoti"))
+    dispatched.refresh_from_db()
+    assert dispatched.state == State.DISPATCHED and dispatched.events.count() == 2
+
+
+def test_an_operator_cannot_dispatch_and_a_handler_cannot_close(dispatched, make_request, user, unit):
+    with pytest.raises(ActionForbidden):
+        actions.dispatch(make_request(), unit("370102-D09"), actor=user("operator"))
+    actions.accept(dispatched, actor=user("zhujian"))
+    actions.reply(dispatched, "已处理。", actor=user("zhujian"))
+    with pytest.raises(ActionForbidden):
+        actions.close(dispatched, actor=user("zhujian"))
+    assert dispatched.state == State.REPLIED
+
+
+def test_a_step_from_the_wrong_state_is_refused_and_changes_nothing(dispatched, user):
+    with pytest.raises(TransitionNotAllowed, match="待签收"):
+        actions.reply(dispatched, "答复", actor=user("zhujian"))
+    dispatched.refresh_from_db()
+    assert dispatched.version == 2 and dispatched.events.count() == 2
+
+
+def test_a_stale_update_is_refused_with_a_clear_message(dispatched, user):
+    first = ServiceRequest.objects.get(pk=dispatched.pk)
+    second = ServiceRequest.objects.get(pk=dispatched.pk)
+    actions.accept(first, actor=user("zhujian"))
+    with pytest.raises(StaleRequest, match="已被他人更新"):
+        actions.accept(second, actor=user("zhujian_lead"))
+    assert dispatched.events.filter(action=Action.ACCEPT).count() == 1
+
+
+def test_an_expected_version_that_is_not_current_is_refused(dispatched, user):
+    with pytest.raises(StaleRequest):
+        actions.accept(dispatched, actor=user("zhujian"), expected_version=1)
+
+
+def test_only_the_system_may_backdate_a_step(dispatched, user):
+    import datetime as dt
+
+    with pytest.raises(RuleViolation):
+        actions.accept(dispatched, actor=user("zhujian"), at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+
+
+def test_events_cannot_be_changed_or_deleted(dispatched):
+    event = dispatched.events.first()
+    event.note = "改写历史"
+    with pytest.raises(ImmutableEventError):
+        event.save()
+    with pytest.raises(ImmutableEventError):
+        event.delete()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
+def test_the_database_refuses_to_change_events_on_postgresql(dispatched):
+    for statement in ("UPDATE requests_requestevent SET note = 'x'", "DELETE FROM requests_requestevent"):
+        with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert RequestEvent.objects.filter(request=dispatched).count() == 2
+
+
+def test_allowed_actions_depend_on_role_unit_and_state(dispatched, user):
+    assert actions.allowed_actions(dispatched, user("zhujian")) == [Action.ACCEPT]
+    assert actions.allowed_actions(dispatched, user("jiaoti")) == []
+    assert actions.allowed_actions(dispatched, user("operator")) == []
