@@ -1,7 +1,82 @@
+"""Zhili's pages. Each view reads its input, calls one domain function and renders; none of them
+changes data. Every page needs a login; what a user sees is ``visible_to(user)`` (404 outside it).
+"""
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from zhili.organisation.roles import has_role
+from zhili.requests.choices import Action, State
+from zhili.requests.filters import ServiceRequestFilterSet
+from zhili.requests.models import ServiceRequest
+from zhili.workflow.actions import allowed_actions
+
+from .context_processors import QUEUE_ROLES
+from .dashboard import dashboard_data
+from .timeline import timeline
+
+PAGE_SIZE = 50
+
+
+def _list_page(request, *, title: str, preset_state: str | None = None, ordering=None):
+    """The request list, filtered by the GET parameters (and a preset state), 50 a page.
+
+    An invalid filter (e.g. an unknown unit id) shows no rows and the form's errors, never the
+    unfiltered list.
+    """
+    data = request.GET.copy()
+    if preset_state:
+        data["state"] = preset_state
+    queryset = ServiceRequest.objects.visible_to(request.user).with_related()
+    if ordering:
+        queryset = queryset.order_by(*ordering)
+    filterset = ServiceRequestFilterSet(data, queryset=queryset)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/request_list.html", {
+        "title": title,
+        "filterset": filterset,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "preset_state": preset_state,
+        "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+    })
 
 
 @login_required
 def request_list(request):
-    return HttpResponse("placeholder")
+    """工单列表: every order the user may see, newest first."""
+    return _list_page(request, title="工单列表")
+
+
+@login_required
+def dispatch_queue(request):
+    """待派单: orders waiting for a dispatcher, oldest first (dispatcher, operator, admin)."""
+    if not has_role(request.user, *QUEUE_ROLES):
+        raise PermissionDenied("只有派单员、话务员和管理员可以查看待派单队列")
+    return _list_page(request, title="待派单", preset_state=State.PENDING_DISPATCH,
+                      ordering=("received_at", "id"))
+
+
+@login_required
+def request_detail(request, number: str):
+    """工单详情: 404 when the order does not exist or is not visible to the user."""
+    obj = get_object_or_404(
+        ServiceRequest.objects.visible_to(request.user).with_related().select_related("category__parent__parent"),
+        number=number,
+    )
+    return render(request, "web/request_detail.html", {
+        "obj": obj,
+        "timeline": timeline(obj),
+        "allowed_actions": [Action(a).label for a in allowed_actions(obj, request.user)],
+    })
+
+
+@login_required
+def dashboard(request):
+    """数据看板: totals() of the orders the user may see, with drill-down links."""
+    data = dashboard_data(ServiceRequest.objects.visible_to(request.user))
+    return render(request, "web/dashboard.html", {"cards": data["cards"], "charts": data["charts"],
+                                                  "totals": data["totals"]})
