@@ -39,14 +39,19 @@ def test_every_step_writes_exactly_one_event_with_seq_equal_to_version(dispatche
     handler = user("zhujian")
     actions.accept(dispatched, actor=handler)
     actions.reply(dispatched, "已修复路面。", actor=handler)
+    actions.approve_review(dispatched, actor=user("dispatcher"))
+    actions.follow_up(dispatched, actor=user("operator"), contacted=True, solved=True,
+                      service_satisfaction="satisfied", result_satisfaction="basically_satisfied")
     actions.close(dispatched, actor=user("dispatcher"))
     dispatched.refresh_from_db()
     events = list(dispatched.events.order_by("seq"))
-    assert [e.action for e in events] == [Action.INTAKE, Action.DISPATCH, Action.ACCEPT, Action.REPLY, Action.CLOSE]
-    assert [e.seq for e in events] == [1, 2, 3, 4, 5] and dispatched.version == 5
+    assert [e.action for e in events] == [Action.INTAKE, Action.DISPATCH, Action.ACCEPT, Action.REPLY,
+                                          Action.APPROVE_REVIEW, Action.FOLLOW_UP, Action.CLOSE]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6, 7] and dispatched.version == 7
     assert [(e.from_state, e.to_state) for e in events[1:]] == [
         (State.RECEIVED, State.DISPATCHED), (State.DISPATCHED, State.IN_PROGRESS),
-        (State.IN_PROGRESS, State.REPLIED), (State.REPLIED, State.CLOSED)]
+        (State.IN_PROGRESS, State.REPLIED), (State.REPLIED, State.AWAITING_FOLLOW_UP),
+        (State.AWAITING_FOLLOW_UP, State.AWAITING_FOLLOW_UP), (State.AWAITING_FOLLOW_UP, State.CLOSED)]
     assert events[2].actor == handler and events[2].actor_unit.code == "370102-D09"
     assert dispatched.state == State.CLOSED and dispatched.closed_at is not None
 
@@ -64,7 +69,7 @@ def test_an_operator_cannot_dispatch_and_a_handler_cannot_close(dispatched, make
     actions.accept(dispatched, actor=user("zhujian"))
     actions.reply(dispatched, "已处理。", actor=user("zhujian"))
     with pytest.raises(ActionForbidden):
-        actions.close(dispatched, actor=user("zhujian"))
+        actions.approve_review(dispatched, actor=user("zhujian"))
     assert dispatched.state == State.REPLIED
 
 
@@ -115,5 +120,9 @@ def test_the_database_refuses_to_change_events_on_postgresql(dispatched):
 
 def test_allowed_actions_depend_on_role_unit_and_state(dispatched, user):
     assert actions.allowed_actions(dispatched, user("zhujian")) == [Action.ACCEPT]
+    assert actions.allowed_actions(dispatched, user("zhujian_lead")) == [
+        Action.ACCEPT, Action.RETURN, Action.ADD_ASSISTING_UNIT]
     assert actions.allowed_actions(dispatched, user("jiaoti")) == []
-    assert actions.allowed_actions(dispatched, user("operator")) == []
+    assert actions.allowed_actions(dispatched, user("operator")) == [Action.MERGE]
+    assert set(actions.allowed_actions(dispatched, user("supervisor"))) == {Action.URGE, Action.SUPERVISE,
+                                                                             Action.ESCALATE}

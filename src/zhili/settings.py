@@ -52,11 +52,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "huey.contrib.djhuey",
     "zhili.organisation",
     "zhili.taxonomy",
     "zhili.workcalendar",
+    "zhili.knowledge",
     "zhili.requests",
     "zhili.routing",
+    "zhili.workflow",
     "zhili.imports",
     "zhili.assessment",
     "zhili.web",
@@ -146,3 +149,16 @@ ZHILI_AUTO_DISPATCH_THRESHOLD = env_float("ZHILI_AUTO_DISPATCH_THRESHOLD", 0.6)
 ZHILI_REQUEST_NUMBER_PREFIX = env_str("ZHILI_REQUEST_NUMBER_PREFIX", "LX")
 # Where trained classifier artefacts are kept.
 ZHILI_MODEL_DIR = Path(env_str("ZHILI_MODEL_DIR", str(VAR_DIR / "models")))
+
+# --- Task queue (huey): SQLite file by default (no server), Redis when ZHILI_REDIS_URL is set ----
+_REDIS_URL = env_str("ZHILI_REDIS_URL", "")
+HUEY = {
+    "name": "zhili",
+    "immediate": env_bool("ZHILI_TASKS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": 1, "worker_type": "thread", "periodic": True},
+    **({"huey_class": "huey.RedisHuey", "url": _REDIS_URL} if _REDIS_URL else
+       {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")}),
+}
+# Every this many minutes the worker issues yellow/red cards and escalates (SD17).
+ZHILI_CARD_INTERVAL_MINUTES = env_int("ZHILI_CARD_INTERVAL_MINUTES", 10)

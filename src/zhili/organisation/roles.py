@@ -42,10 +42,7 @@ def roles_of(user) -> set[str]:
         return set()
     cached = getattr(user, "_zhili_roles", None)
     if cached is None:
-        if user.is_superuser:
-            cached = set(Role.LABELS)
-        else:
-            cached = set(user.groups.values_list("name", flat=True))
+        cached = set(Role.LABELS) if user.is_superuser else set(user.groups.values_list("name", flat=True))
         user._zhili_roles = cached
     return cached
 

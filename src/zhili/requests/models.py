@@ -10,9 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from zhili.organisation.roles import Role, has_role, roles_of, unit_ids_of
+from zhili.organisation.roles import Role, roles_of, unit_ids_of
 
-from .choices import Action, Channel, RequestType, State
+from .choices import Action, Channel, DeclineReason, RequestType, Resolution, Satisfaction, State
 from .privacy import mask_name, mask_phone
 
 
@@ -82,12 +82,38 @@ class ServiceRequest(models.Model):
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
+    # Facts of the handling, each stamped by one workflow step (and repeated in its event).
+    first_contacted_at = models.DateTimeField("首次联系时间", null=True, blank=True)
+    promised_at = models.DateTimeField("承诺办结时间", null=True, blank=True)
+    extension_days_total = models.PositiveSmallIntegerField("已批准延期（工作日）", default=0)
+    pending_extension_days = models.PositiveSmallIntegerField("待批延期（工作日）", null=True, blank=True)
+    pending_extension_reason = models.TextField("延期理由", blank=True)
+    supervision_level = models.PositiveSmallIntegerField("督办级别", default=0)  # 0 none, 1 催办, 2 督办, 3 提级
+    red_cards = models.PositiveSmallIntegerField("红牌次数", default=0)
+    red_carded_at = models.DateTimeField("最近红牌时间", null=True, blank=True)
+    yellow_carded_at = models.DateTimeField("黄牌时间", null=True, blank=True)
+    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    decline_reason = models.CharField("不予受理理由", max_length=20, choices=DeclineReason.choices, blank=True)
+    resolution = models.CharField("办结方式", max_length=24, choices=Resolution.choices, blank=True)
+    knowledge_article = models.ForeignKey("knowledge.KnowledgeArticle", verbose_name="直办所用知识", null=True,
+                                          blank=True, on_delete=models.PROTECT, related_name="+")
+    followup_contacted = models.BooleanField("回访：是否联系", null=True, blank=True)
+    followup_solved = models.BooleanField("回访：是否解决", null=True, blank=True)
+    service_satisfaction = models.CharField("服务满意度", max_length=24, choices=Satisfaction.choices, blank=True)
+    result_satisfaction = models.CharField("结果满意度", max_length=24, choices=Satisfaction.choices, blank=True)
+    merged_into = models.ForeignKey("self", verbose_name="并入主单", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged_requests")
+    split_from = models.ForeignKey("self", verbose_name="拆自", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="split_requests")
+
     requester_name = models.CharField("诉求人", max_length=50, blank=True)
     requester_phone = models.CharField("联系电话", max_length=24, blank=True)
     confidential = models.BooleanField("保密", default=False)
 
     source = models.CharField("来源", max_length=50, default="zhili")
-    external_id = models.CharField("来源编号", max_length=64, null=True, blank=True)
+    # NULL, not "": many requests of one source may have no id, and the unique pair ignores NULLs.
+    external_id = models.CharField("来源编号", max_length=64, null=True, blank=True)  # noqa: DJ001
     votes_up = models.PositiveIntegerField("点赞数", default=0)
     votes_down = models.PositiveIntegerField("反对数", default=0)
 
@@ -173,12 +199,6 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.request_id}#{self.seq} {self.action}"
 
-    @property
-    def actor_display(self) -> str:
-        if self.actor_id is None:
-            return "系统"
-        return self.actor.get_full_name() or self.actor.get_username()
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ImmutableEventError("工单事件不可修改")
@@ -187,7 +207,74 @@ class RequestEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise ImmutableEventError("工单事件不可删除")
 
+    @property
+    def actor_display(self) -> str:
+        if self.actor_id is None:
+            return "系统"
+        return self.actor.get_full_name() or self.actor.get_username()
 
-def user_may_see_all(user) -> bool:
-    """True for hotline roles that see every order of the district."""
-    return has_role(user, *Role.DISTRICT_WIDE)
+
+class AssistingUnit(models.Model):
+    """An assisting unit (协办单位) on an order: it reports to the lead unit by its own deadline
+    (BJ 14–15). Rows are created and completed only by ``zhili.workflow``."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="assisting_units")
+    unit = models.ForeignKey("organisation.Unit", verbose_name="协办单位", on_delete=models.PROTECT,
+                             related_name="assisted_requests")
+    due_at = models.DateTimeField("反馈时限")
+    reported_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    report = models.TextField("反馈内容", blank=True)
+
+    class Meta:
+        verbose_name = "协办单位"
+        verbose_name_plural = "协办单位"
+        constraints = [models.UniqueConstraint(fields=["request", "unit"], name="assisting_unique_request_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} 协办 {self.unit}"
+
+
+class RequesterReveal(models.Model):
+    """Who saw a requester's unmasked phone, when and why (PIPL; domain.md §5). Append-only."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("用途", max_length=200)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "诉求人信息查看记录"
+        verbose_name_plural = "诉求人信息查看记录"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} 查看 {self.request_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ImmutableEventError("查看记录不可修改")
+        super().save(*args, **kwargs)
+
+
+class Reminder(models.Model):
+    """A message to a unit about one of its orders (yellow/red card, urge, supervise). Written by
+    the workflow after the step it reports on; a unit's people mark it read."""
+
+    unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE, related_name="reminders")
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="reminders")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    message = models.CharField("内容", max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "提醒"
+        verbose_name_plural = "提醒"
+        ordering = ["-created_at"]
+        indexes = [
+            # The unit inbox's unread reminders.
+            models.Index(fields=["unit", "read_at"], name="reminder_unit_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message

@@ -40,3 +40,44 @@ def normalise_phone(phone: str) -> str:
     phone = (phone or "").strip()
     digits = "".join(_DIGITS.findall(phone))
     return ("+" + digits) if phone.startswith("+") and digits else digits
+
+
+class RevealRefused(Exception):
+    """The user may not see this requester's contact details."""
+
+
+def may_reveal(request, user) -> bool:
+    """Who may see a requester's full phone (domain.md §5, JN 32):
+
+    - hotline operators, dispatchers and administrators, for every order;
+    - people of the lead unit (or a unit above it), unless the order is confidential — a
+      confidential order hides the requester even from the handling unit.
+    Supervisors and leaders work on figures, not on contact details.
+    """
+    from zhili.organisation.models import Unit
+    from zhili.organisation.roles import Role, has_role, unit_ids_of
+
+    if has_role(user, Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR):
+        return True
+    if request.confidential or request.lead_unit_id is None:
+        return False
+    if not has_role(user, Role.UNIT_HANDLER, Role.UNIT_LEADER):
+        return False
+    lead_path = Unit.objects.filter(pk=request.lead_unit_id).values_list("path", flat=True).first() or ""
+    paths = Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("path", flat=True)
+    return any(lead_path.startswith(p) for p in paths)
+
+
+def reveal_phone(request, user, reason: str) -> str:
+    """The requester's full phone number, logged as a RequesterReveal (who, when, why).
+
+    Raises RevealRefused (message in Chinese) when ``may_reveal`` says no or no reason is given.
+    """
+    from .models import RequesterReveal
+
+    if not (reason or "").strip():
+        raise RevealRefused("查看诉求人电话须填写用途")
+    if not may_reveal(request, user):
+        raise RevealRefused("您无权查看该诉求人的联系方式")
+    RequesterReveal.objects.create(request=request, user=user, reason=reason.strip()[:200])
+    return request.requester_phone

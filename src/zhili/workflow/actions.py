@@ -1,115 +1,49 @@
-"""The workflow: the only code that changes a work order's state, units or deadline.
+"""The steps of a work order's life (domain.md §1), the only code that changes its state,
+units or deadline. Each function checks the actor's role and unit, the state and the step's
+own rule, stamps the time, and writes exactly one immutable event in one transaction
+(``engine.apply``). ``actor=None`` means Zhili itself (routing, imports, the worker); only
+such steps may pass a historical ``at``. ``expected_version`` is the version the actor saw:
+a different current version raises StaleRequest (optimistic locking).
 
-Each public function is one step of domain.md §1. It checks the actor's role and unit, the
-current state and the step's own rule, stamps the time, bumps ``version`` (optimistic locking:
-a stale ``expected_version`` raises StaleRequest), writes exactly one immutable RequestEvent,
-and runs in one transaction. ``actor=None`` means Zhili itself (routing, imports, the worker);
-only such system steps may pass a historical ``at``.
-
-Raises (all WorkflowError, nothing changed): TransitionNotAllowed, ActionForbidden,
-RuleViolation, StaleRequest.
+Raises (nothing changed): TransitionNotAllowed, ActionForbidden, RuleViolation, StaleRequest.
 """
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from zhili.organisation.models import Unit
-from zhili.organisation.roles import has_role, unit_ids_of
-from zhili.requests.choices import Action, Channel, RequestType, State
-from zhili.requests.models import RequestEvent, ServiceRequest
+from zhili.organisation.models import Unit, UnitKind
+from zhili.organisation.roles import unit_ids_of
+from zhili.requests.choices import (
+    Action,
+    Channel,
+    DeclineReason,
+    RequestType,
+    Resolution,
+    Satisfaction,
+    State,
+)
+from zhili.requests.models import AssistingUnit, Reminder, RequestEvent, ServiceRequest
 from zhili.requests.privacy import normalise_phone
 from zhili.routing.dispatch import find_lead_unit
 from zhili.routing.suggest import Suggestion, suggest_many
 from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
 
-from .errors import ActionForbidden, RuleViolation, StaleRequest, TransitionNotAllowed
-from .rules import SYSTEM, TRANSITIONS
+from . import rules
+from .engine import allowed_actions, apply, check_actor, check_state, when
+from .errors import RuleViolation
 
-logger = logging.getLogger("zhili.workflow")
-
-
-def _check_actor(request: ServiceRequest, action: str, actor) -> None:
-    transition = TRANSITIONS[action]
-    if actor is None:
-        if SYSTEM not in transition.roles:
-            raise ActionForbidden(f"“{transition.label()}”必须由工作人员操作")
-        return
-    if not has_role(actor, *transition.roles):
-        raise ActionForbidden(f"您的角色无权执行“{transition.label()}”")
-    if transition.unit_bound and not actor.is_superuser:
-        if request.lead_unit_id is None:
-            raise ActionForbidden("工单尚未派给任何单位")
-        paths = Unit.objects.filter(pk__in=unit_ids_of(actor)).values_list("path", flat=True)
-        lead_path = Unit.objects.filter(pk=request.lead_unit_id).values_list("path", flat=True).first() or ""
-        if not any(lead_path.startswith(p) for p in paths):
-            raise ActionForbidden(f"只有主办单位的人员可以“{transition.label()}”")
+__all__ = ["allowed_actions", "compute_due_at"]
 
 
-def allowed_actions(request: ServiceRequest, actor) -> list[str]:
-    """The actions ``actor`` may take on ``request`` now (what the request page offers)."""
-    result = []
-    for action, transition in TRANSITIONS.items():
-        if request.state not in transition.sources:
-            continue
-        try:
-            _check_actor(request, action, actor)
-        except ActionForbidden:
-            continue
-        result.append(action)
-    return result
-
-
-def _apply(request: ServiceRequest, action: str, actor, *, changes: dict, at: dt.datetime,
-           expected_version: int | None, note: str = "", data: dict | None = None,
-           confidence: float | None = None, to_unit: Unit | None = None) -> RequestEvent:
-    """Check, update the row with a version guard, and write the event — in one transaction."""
-    transition = TRANSITIONS[action]
-    if request.state not in transition.sources:
-        raise TransitionNotAllowed(
-            f"工单当前状态为“{State(request.state).label}”，不能“{transition.label()}”"
-        )
-    _check_actor(request, action, actor)
-    version = request.version if expected_version is None else expected_version
-    from_state, from_unit_id = request.state, request.lead_unit_id
-    if transition.target is not None:
-        changes = {**changes, "state": transition.target}
-    with transaction.atomic():
-        updated = ServiceRequest.objects.filter(pk=request.pk, version=version, state=from_state).update(
-            version=F("version") + 1, updated_at=timezone.now(), **changes
-        )
-        if updated != 1:
-            raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
-        for field, value in changes.items():
-            setattr(request, field, value)
-        request.version = version + 1
-        event = RequestEvent.objects.create(
-            request=request,
-            seq=request.version,
-            action=action,
-            actor=actor,
-            actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
-            from_state=from_state,
-            to_state=request.state,
-            from_unit_id=from_unit_id,
-            to_unit=to_unit,
-            note=note,
-            confidence=confidence,
-            data=data or {},
-            at=at,
-        )
-    return event
-
-
-def _when(actor, at: dt.datetime | None) -> dt.datetime:
-    if at is not None and actor is not None:
-        raise RuleViolation("只有系统导入可以指定历史时间", field="at")
-    return at or timezone.now()
+def _text(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise RuleViolation(f"{label}不能为空", field=field)
+    return value
 
 
 def compute_due_at(category: Category | None, start: dt.datetime) -> tuple[dt.datetime, dict]:
@@ -130,118 +64,425 @@ def compute_due_at(category: Category | None, start: dt.datetime) -> tuple[dt.da
     return due, facts
 
 
-# --- the steps ---------------------------------------------------------------------------------
+def _remind(request: ServiceRequest, unit_id: int | None, action: str, message: str) -> None:
+    """Tell a unit about one of its orders (a row the unit inbox reads; written with the step)."""
+    if unit_id is not None:
+        Reminder.objects.create(unit_id=unit_id, request_id=request.pk, action=action, message=message[:300])
+
+
+# --- intake --------------------------------------------------------------------------------------
 
 def intake(*, title: str, description: str, actor=None, at: dt.datetime | None = None,
            channel: str = Channel.PHONE, request_type: str = RequestType.COMPLAINT, address: str = "",
            lat=None, long=None, requester_name: str = "", requester_phone: str = "",
            confidential: bool = False, source: str = "zhili", external_id: str | None = None,
            subdistrict: Unit | None = None, community: Unit | None = None,
-           event_data: dict | None = None) -> ServiceRequest:
+           event_data: dict | None = None, split_from: ServiceRequest | None = None) -> ServiceRequest:
     """受理 (BJ 10, JN 22): record a new request. Returns it in state ``received`` with its intake
     event (seq 1), whose data gets ``event_data`` merged in. Call ``route`` next. Raises
     RuleViolation for an empty title or text."""
-    if not (title or "").strip():
-        raise RuleViolation("标题不能为空", field="title")
-    if not (description or "").strip():
-        raise RuleViolation("诉求内容不能为空", field="description")
-    when = _when(actor, at)
+    title = _text(title, "title", "标题")
+    description = _text(description, "description", "诉求内容")
+    moment = when(actor, at)
     with transaction.atomic():
         request = ServiceRequest.objects.create(
-            title=title.strip()[:200], description=description.strip(), channel=channel,
-            request_type=request_type, address=(address or "").strip()[:300], lat=lat, long=long,
+            title=title[:200], description=description, channel=channel, request_type=request_type,
+            address=(address or "").strip()[:300], lat=lat, long=long,
             requester_name=(requester_name or "").strip()[:50],
-            requester_phone=normalise_phone(requester_phone)[:24],
-            confidential=confidential, source=source, external_id=external_id,
-            subdistrict=subdistrict, community=community,
-            received_at=when, state=State.RECEIVED, version=1,
+            requester_phone=normalise_phone(requester_phone)[:24], confidential=confidential,
+            source=source, external_id=external_id, subdistrict=subdistrict, community=community,
+            split_from=split_from, received_at=moment, state=State.RECEIVED, version=1,
         )
-        local = timezone.localtime(when)
-        request.number = f"{settings.ZHILI_REQUEST_NUMBER_PREFIX}{local:%Y%m%d}-{request.pk:06d}"
+        request.number = f"{settings.ZHILI_REQUEST_NUMBER_PREFIX}{timezone.localtime(moment):%Y%m%d}-{request.pk:06d}"
         ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
         RequestEvent.objects.create(
             request=request, seq=1, action=Action.INTAKE, actor=actor,
             actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
-            from_state="", to_state=State.RECEIVED, data={"channel": channel, "source": source, **(event_data or {})}, at=when,
+            from_state="", to_state=State.RECEIVED, at=moment,
+            data={"channel": channel, "source": source, **(event_data or {})},
         )
     return request
 
 
-def classify(request: ServiceRequest, category: Category, *, actor=None, at=None, confidence=None,
-             model_version: str | None = None, note: str = "", subdistrict: Unit | None = None,
-             community: Unit | None = None, expected_version: int | None = None) -> RequestEvent:
-    """分类: set the category (and the place, when found). Records the model's confidence."""
-    changes = {"category": category}
-    if subdistrict is not None:
-        changes["subdistrict"] = subdistrict
-    if community is not None:
-        changes["community"] = community
-    data = {"category_code": category.code, "category": category.full_name}
+def resolve_at_intake(request, article, *, actor, answer: str = "", expected_version=None) -> RequestEvent:
+    """直办 (JN 23, BJ 11): the operator answers from the knowledge base; closed without dispatch."""
+    if article is None or not article.is_active:
+        raise RuleViolation("直办须选择一条有效的知识库条目", field="article")
+    moment = when(actor, None)
+    return apply(request, Action.RESOLVE_AT_INTAKE, actor, at=moment, expected_version=expected_version,
+                 changes={"knowledge_article": article, "resolution": Resolution.RESOLVED_AT_INTAKE,
+                          "closed_at": moment},
+                 note=(answer or "").strip(), data={"knowledge_article_id": article.pk, "article": article.title})
+
+
+def decline(request, reason: str, *, actor, note: str = "", expected_version=None) -> RequestEvent:
+    """不予受理 / 分类处置 (BJ 11, 66号): only for a statutory reason (``DeclineReason``)."""
+    if reason not in DeclineReason.values:
+        raise RuleViolation("请选择法定的不予受理理由", field="reason")
+    return apply(request, Action.DECLINE, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"decline_reason": reason, "closed_at": timezone.now()}, note=(note or "").strip(),
+                 data={"reason": reason, "reason_label": DeclineReason(reason).label})
+
+
+def classify(request, category: Category, *, actor=None, at=None, confidence=None, model_version=None,
+             note: str = "", subdistrict: Unit | None = None, community: Unit | None = None,
+             expected_version=None) -> RequestEvent:
+    """分类: set the category (and the place, when given). Records the model's confidence."""
+    changes, data = {"category": category}, {"category_code": category.code, "category": category.full_name}
     if model_version:
         data["model_version"] = model_version
-    if subdistrict is not None:
-        data["subdistrict"] = subdistrict.name
-    if community is not None:
-        data["community"] = community.name
-    return _apply(request, Action.CLASSIFY, actor, changes=changes, at=_when(actor, at),
-                  expected_version=expected_version, note=note, data=data, confidence=confidence)
+    for field, unit in (("subdistrict", subdistrict), ("community", community)):
+        if unit is not None:
+            changes[field], data[field] = unit, unit.name
+    return apply(request, Action.CLASSIFY, actor, at=when(actor, at), changes=changes,
+                 expected_version=expected_version, note=note, data=data, confidence=confidence)
 
 
-def dispatch(request: ServiceRequest, lead_unit: Unit, *, actor=None, at=None, note: str = "",
-             confidence: float | None = None, rule_id: int | None = None,
-             expected_version: int | None = None) -> RequestEvent:
-    """派单 (BJ 12–13, JN 23): send the order to its lead unit with a deadline on the work calendar.
+def queue_for_dispatch(request, *, reason: str, actor=None, at=None, confidence=None,
+                       expected_version=None) -> RequestEvent:
+    """转人工派单: routing could not decide (or the operator asks); the order waits for a dispatcher."""
+    return apply(request, Action.QUEUE_FOR_DISPATCH, actor, at=when(actor, at), expected_version=expected_version,
+                 note=reason, confidence=confidence)
 
-    The deadline is the category's limit counted from the dispatch moment (see compute_due_at).
-    A community is never a lead unit by catalogue (66号); a dispatcher may still choose one.
-    """
-    when = _when(actor, at)
-    due_at, facts = compute_due_at(request.category, when)
+
+# --- dispatch ------------------------------------------------------------------------------------
+
+def _dispatch_changes(request, lead_unit: Unit, moment: dt.datetime, category=None) -> tuple[dict, dict]:
+    due_at, facts = compute_due_at(category or request.category, moment)
+    facts["due_at"] = due_at.isoformat()
+    facts["lead_unit"] = lead_unit.name
+    return {"lead_unit": lead_unit, "dispatched_at": moment, "due_at": due_at, "accepted_at": None,
+            "yellow_carded_at": None, "red_cards": 0, "red_carded_at": None}, facts
+
+
+def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", confidence=None,
+             rule_id: int | None = None, category: Category | None = None, expected_version=None) -> RequestEvent:
+    """派单 (BJ 12–13, JN 23): send the order to its lead unit with a deadline on the work calendar,
+    counted from the dispatch moment (``compute_due_at``). A dispatcher may set the category at
+    the same time (the correction is recorded in the event)."""
+    check_state(request, Action.DISPATCH)
+    check_actor(request, Action.DISPATCH, actor)
+    moment = when(actor, at)
+    changes, facts = _dispatch_changes(request, lead_unit, moment, category)
+    if category is not None and category.pk != request.category_id:
+        changes["category"] = category
+        facts["category_corrected"] = {"from": request.category_id, "to": category.pk, "code": category.code}
     if rule_id is not None:
         facts["dispatch_rule_id"] = rule_id
-    facts["due_at"] = due_at.isoformat()
-    return _apply(request, Action.DISPATCH, actor,
-                  changes={"lead_unit": lead_unit, "dispatched_at": when, "due_at": due_at},
-                  at=when, expected_version=expected_version, note=note, data=facts,
-                  confidence=confidence, to_unit=lead_unit)
+    return apply(request, Action.DISPATCH, actor, at=moment, changes=changes, expected_version=expected_version,
+                 note=note, data=facts, confidence=confidence, to_unit=lead_unit, checked=True)
 
 
-def queue_for_dispatch(request: ServiceRequest, *, reason: str, at=None, confidence=None,
-                       expected_version: int | None = None) -> RequestEvent:
-    """转人工派单: routing could not decide; the order waits in the dispatcher queue."""
-    return _apply(request, Action.QUEUE_FOR_DISPATCH, None, changes={}, at=_when(None, at),
-                  expected_version=expected_version, note=reason, confidence=confidence)
+def reassign(request, lead_unit: Unit, *, actor, note: str = "", expected_version=None) -> RequestEvent:
+    """改派 (SD, 66号): another unit takes the order; its deadline starts again from now."""
+    if lead_unit.pk == request.lead_unit_id:
+        raise RuleViolation("改派须选择另一个单位", field="lead_unit")
+    moment = when(actor, None)
+    changes, facts = _dispatch_changes(request, lead_unit, moment)
+    return apply(request, Action.REASSIGN, actor, at=moment, changes=changes, expected_version=expected_version,
+                 note=note, data=facts, to_unit=lead_unit)
 
 
-def accept(request: ServiceRequest, *, actor=None, at=None, expected_version: int | None = None) -> RequestEvent:
-    """签收: the lead unit takes the order."""
-    when = _when(actor, at)
-    return _apply(request, Action.ACCEPT, actor, changes={"accepted_at": when}, at=when,
-                  expected_version=expected_version)
+def force_dispatch(request, *, actor, note: str, expected_version=None) -> RequestEvent:
+    """强制派单 (SD, 66号): the objection is rejected; the same unit keeps the order and its deadline."""
+    return apply(request, Action.FORCE_DISPATCH, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"accepted_at": None}, note=_text(note, "note", "异议审核意见"),
+                 to_unit=request.lead_unit)
 
 
-def reply(request: ServiceRequest, text: str, *, actor=None, at=None,
-          expected_version: int | None = None) -> RequestEvent:
+def accept(request, *, actor=None, at=None, expected_version=None) -> RequestEvent:
+    """签收: the lead unit takes the order (on time when before its deadline)."""
+    moment = when(actor, at)
+    return apply(request, Action.ACCEPT, actor, at=moment, changes={"accepted_at": moment},
+                 expected_version=expected_version,
+                 data={"on_time": request.due_at is None or moment <= request.due_at})
+
+
+def return_to_hotline(request, reason: str, *, actor, expected_version=None) -> RequestEvent:
+    """退单 (SD, BJ 12, 66号): "not our duty or area", with a reason, within 2 working days of
+    dispatch; the hotline reviews the objection (reassign or force dispatch)."""
+    reason = _text(reason, "reason", "退单理由")
+    check_state(request, Action.RETURN)
+    check_actor(request, Action.RETURN, actor)
+    moment = when(actor, None)
+    elapsed = calendar.working_days_between(request.dispatched_at or moment, moment)
+    if elapsed > rules.RETURN_LIMIT_WORKING_DAYS:
+        raise RuleViolation(f"派单已超过 {rules.RETURN_LIMIT_WORKING_DAYS} 个工作日（已过 {elapsed} 个），不能退单")
+    return apply(request, Action.RETURN, actor, at=moment, changes={"return_count": request.return_count + 1},
+                 expected_version=expected_version, note=reason, data={"working_days_after_dispatch": elapsed},
+                 checked=True)
+
+
+def contact(request, *, actor, note: str = "", expected_version=None) -> RequestEvent:
+    """联系诉求人 (BJ 14): the first contact is the response (响应)."""
+    moment = when(actor, None)
+    changes = {} if request.first_contacted_at else {"first_contacted_at": moment}
+    return apply(request, Action.CONTACT, actor, at=moment, changes=changes, expected_version=expected_version,
+                 note=note, data={"first_contact": not request.first_contacted_at})
+
+
+def add_assisting_unit(request, unit: Unit, *, actor, working_days: int = rules.ASSIST_DEFAULT_WORKING_DAYS,
+                       expected_version=None) -> RequestEvent:
+    """增加协办单位 (BJ 15): the unit reports to the lead unit within its own deadline."""
+    if unit.pk == request.lead_unit_id or request.assisting_units.filter(unit=unit).exists():
+        raise RuleViolation("该单位已是本工单的主办或协办单位", field="unit")
+    if not 1 <= working_days <= rules.EXTENSION_LIMIT_WORKING_DAYS:
+        raise RuleViolation("协办时限应为 1–10 个工作日", field="working_days")
+    moment = when(actor, None)
+    due_at = calendar.add_working_days(moment, working_days)
+    with transaction.atomic():
+        event = apply(request, Action.ADD_ASSISTING_UNIT, actor, at=moment, expected_version=expected_version,
+                      to_unit=unit, data={"unit": unit.name, "due_at": due_at.isoformat()})
+        AssistingUnit.objects.create(request=request, unit=unit, due_at=due_at)
+        _remind(request, unit.pk, Action.ADD_ASSISTING_UNIT, f"请协办工单 {request.number}，{due_at:%m-%d} 前反馈主办单位")
+    return event
+
+
+def assist_report(request, text: str, *, actor, expected_version=None) -> RequestEvent:
+    """协办反馈 (BJ 15): an assisting unit reports to the lead unit."""
+    text = _text(text, "text", "协办反馈")
+    check_state(request, Action.ASSIST_REPORT)
+    check_actor(request, Action.ASSIST_REPORT, actor)
+    moment = when(actor, None)
+    mine = [a for a in request.assisting_units.all() if a.unit_id in _member_unit_ids(actor)]
+    with transaction.atomic():
+        event = apply(request, Action.ASSIST_REPORT, actor, at=moment, expected_version=expected_version, note=text,
+                      data={"on_time": all(moment <= a.due_at for a in mine)}, checked=True)
+        AssistingUnit.objects.filter(pk__in=[a.pk for a in mine]).update(reported_at=moment, report=text)
+    return event
+
+
+def _member_unit_ids(actor) -> set[int]:
+    ids = set()
+    for unit in Unit.objects.filter(pk__in=unit_ids_of(actor)):
+        ids |= set(unit.subtree().values_list("pk", flat=True))
+    return ids
+
+
+# --- handling ------------------------------------------------------------------------------------
+
+def request_extension(request, working_days: int, reason: str, *, actor, expected_version=None) -> RequestEvent:
+    """申请延期 (SD): at most 10 working days in total over the order's life, one request at a time."""
+    reason = _text(reason, "reason", "延期理由")
+    if request.pending_extension_days:
+        raise RuleViolation("已有待审批的延期申请", field="working_days")
+    remaining = rules.EXTENSION_LIMIT_WORKING_DAYS - request.extension_days_total
+    if not 1 <= working_days <= remaining:
+        raise RuleViolation(f"延期天数应为 1–{remaining} 个工作日（累计不超过 {rules.EXTENSION_LIMIT_WORKING_DAYS} 个）",
+                            field="working_days")
+    return apply(request, Action.REQUEST_EXTENSION, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"pending_extension_days": working_days, "pending_extension_reason": reason},
+                 note=reason, data={"working_days": working_days})
+
+
+def approve_extension(request, *, actor, note: str = "", expected_version=None) -> RequestEvent:
+    """批准延期 (SD): the deadline moves by the requested working days from the current deadline."""
+    days = request.pending_extension_days
+    if not days:
+        raise RuleViolation("没有待审批的延期申请")
+    new_due = calendar.add_working_days(request.due_at or timezone.now(), days)
+    return apply(request, Action.APPROVE_EXTENSION, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"due_at": new_due, "extension_days_total": request.extension_days_total + days,
+                          "pending_extension_days": None, "pending_extension_reason": "",
+                          "yellow_carded_at": None},
+                 note=note, data={"working_days": days, "due_at_before": request.due_at.isoformat()
+                                  if request.due_at else None, "due_at": new_due.isoformat()})
+
+
+def reject_extension(request, *, actor, note: str, expected_version=None) -> RequestEvent:
+    """驳回延期: the deadline stays."""
+    if not request.pending_extension_days:
+        raise RuleViolation("没有待审批的延期申请")
+    return apply(request, Action.REJECT_EXTENSION, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"pending_extension_days": None, "pending_extension_reason": ""},
+                 note=_text(note, "note", "驳回理由"), data={"working_days": request.pending_extension_days})
+
+
+def interim_reply(request, text: str, promised_date: dt.date, *, actor, expected_version=None) -> RequestEvent:
+    """阶段性答复 (JN 24): measures taken and a promised date; the order stays in progress."""
+    text = _text(text, "text", "阶段性答复内容")
+    moment = when(actor, None)
+    if promised_date is None or promised_date <= calendar.local_date(moment):
+        raise RuleViolation("承诺办结日期应晚于今天", field="promised_date")
+    promised_at = dt.datetime.combine(promised_date, calendar.DUE_TIME, tzinfo=calendar.LOCAL_TZ)
+    return apply(request, Action.INTERIM_REPLY, actor, at=moment, expected_version=expected_version,
+                 changes={"promised_at": promised_at}, note=text, data={"promised_at": promised_at.isoformat()})
+
+
+def reply(request, text: str, *, actor=None, at=None, expected_version=None) -> RequestEvent:
     """答复 (JN 24): the unit's result, to the requester and the hotline. ``text`` is required."""
-    if not (text or "").strip():
-        raise RuleViolation("答复内容不能为空", field="text")
-    when = _when(actor, at)
-    on_time = request.due_at is None or when <= request.due_at
-    return _apply(request, Action.REPLY, actor, changes={"replied_at": when}, at=when,
-                  expected_version=expected_version, note=text.strip(), data={"on_time": on_time})
+    text = _text(text, "text", "答复内容")
+    moment = when(actor, at)
+    on_time = request.due_at is None or moment <= request.due_at
+    return apply(request, Action.REPLY, actor, at=moment, changes={"replied_at": moment},
+                 expected_version=expected_version, note=text, data={"on_time": on_time})
 
 
-def close(request: ServiceRequest, *, actor=None, at=None, note: str = "",
-          expected_version: int | None = None) -> RequestEvent:
-    """办结: close and archive; from now on the order counts in assessment."""
-    when = _when(actor, at)
-    return _apply(request, Action.CLOSE, actor, changes={"closed_at": when}, at=when,
-                  expected_version=expected_version, note=note)
+def request_stop(request, note: str, *, actor, expected_version=None) -> RequestEvent:
+    """不再办理 (JN 25): the same facts were already lawfully handled; a written note is required."""
+    return apply(request, Action.REQUEST_STOP, actor, at=when(actor, None), expected_version=expected_version,
+                 note=_text(note, "note", "书面说明"))
 
+
+# --- review, follow-up, close --------------------------------------------------------------------
+
+def approve_review(request, *, actor, note: str = "", expected_version=None) -> RequestEvent:
+    """审核通过 (JN 27): a reply goes on to follow-up; an approved stop closes the order."""
+    changes = {}
+    if request.state == State.STOP_REQUESTED:
+        changes = {"resolution": Resolution.STOPPED, "closed_at": timezone.now()}
+    return apply(request, Action.APPROVE_REVIEW, actor, at=when(actor, None), changes=changes,
+                 expected_version=expected_version, note=note)
+
+
+def send_back(request, *, actor, note: str, expected_version=None) -> RequestEvent:
+    """退回重办 (JN 27): the reply is not accepted; the unit works on, under the same deadline."""
+    return apply(request, Action.SEND_BACK, actor, at=when(actor, None), changes={"replied_at": None},
+                 expected_version=expected_version, note=_text(note, "note", "退回理由"))
+
+
+def follow_up(request, *, actor, contacted: bool, solved: bool, service_satisfaction: str,
+              result_satisfaction: str, note: str = "", expected_version=None) -> RequestEvent:
+    """回访 (BJ 23, JN 27): contacted? solved? service and result satisfaction, separately.
+
+    The facts are stored on the order and in the event (assessment reads the events).
+    """
+    for field, value in (("service_satisfaction", service_satisfaction), ("result_satisfaction", result_satisfaction)):
+        if value not in Satisfaction.values:
+            raise RuleViolation("请选择满意、基本满意或不满意", field=field)
+    facts = {"contacted": bool(contacted), "solved": bool(solved), "service_satisfaction": service_satisfaction,
+             "result_satisfaction": result_satisfaction}
+    return apply(request, Action.FOLLOW_UP, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"followup_contacted": bool(contacted), "followup_solved": bool(solved),
+                          "service_satisfaction": service_satisfaction, "result_satisfaction": result_satisfaction},
+                 note=note, data=facts)
+
+
+def close(request, *, actor=None, at=None, note: str = "", expected_version=None) -> RequestEvent:
+    """办结归档: closes a followed-up order, and every duplicate merged into it (66号)."""
+    if request.state == State.AWAITING_FOLLOW_UP and request.result_satisfaction == "" and not note.strip():
+        raise RuleViolation("尚未回访：请先回访，或写明无法回访的原因", field="note")
+    moment = when(actor, at)
+    resolution = Resolution.MERGED if request.state == State.MERGED else Resolution.REPLIED
+    with transaction.atomic():
+        event = apply(request, Action.CLOSE, actor, at=moment, expected_version=expected_version, note=note,
+                      changes={"closed_at": moment, "resolution": resolution})
+        for duplicate in ServiceRequest.objects.filter(merged_into=request, state=State.MERGED):
+            apply(duplicate, Action.CLOSE, None, at=moment, changes={"closed_at": moment,
+                                                                     "resolution": Resolution.MERGED},
+                  note=f"随主单 {request.number} 办结", data={"primary": request.number})
+    return event
+
+
+def reopen(request, *, actor, note: str, expected_version=None) -> RequestEvent:
+    """重办 (JN 27, SD17): back to the same unit with a new deadline from now."""
+    if request.state == State.CLOSED and request.resolution != Resolution.REPLIED:
+        raise RuleViolation("只有经答复办结的工单可以重办")
+    if request.lead_unit_id is None:
+        raise RuleViolation("工单没有主办单位，无法重办")
+    moment = when(actor, None)
+    due_at, facts = compute_due_at(request.category, moment)
+    facts["due_at"] = due_at.isoformat()
+    with transaction.atomic():
+        event = apply(request, Action.REOPEN, actor, at=moment, expected_version=expected_version,
+                      note=_text(note, "note", "重办理由"), data=facts, to_unit=request.lead_unit,
+                      changes={"due_at": due_at, "reopen_count": request.reopen_count + 1, "replied_at": None,
+                               "closed_at": None, "resolution": "", "yellow_carded_at": None, "red_cards": 0,
+                               "red_carded_at": None, "followup_contacted": None, "followup_solved": None,
+                               "service_satisfaction": "", "result_satisfaction": ""})
+        _remind(request, request.lead_unit_id, Action.REOPEN, f"工单 {request.number} 重办：{note.strip()[:100]}")
+    return event
+
+
+# --- supervision and cards -----------------------------------------------------------------------
+
+_LEVELS = {Action.URGE: 1, Action.SUPERVISE: 2, Action.ESCALATE: 3}
+
+
+def supervise(request, action: str, *, actor=None, note: str = "", expected_version=None) -> RequestEvent:
+    """催办 / 督办 / 提级督办 (JN 28, SD17): ``action`` is urge, supervise or escalate; the
+    supervision level never goes down. The lead unit is reminded."""
+    if action not in _LEVELS:
+        raise RuleViolation("未知的督办方式", field="action")
+    level = max(request.supervision_level, _LEVELS[action])
+    with transaction.atomic():
+        event = apply(request, action, actor, at=when(actor, None), expected_version=expected_version,
+                      changes={"supervision_level": level}, note=note, data={"level": level})
+        _remind(request, request.lead_unit_id, action,
+                f"工单 {request.number} {Action(action).label}：{(note or '请尽快办理').strip()[:100]}")
+    return event
+
+
+def yellow_card(request, *, at=None) -> RequestEvent:
+    """黄牌 (SD17): 1 working day before the deadline; once per deadline."""
+    moment = when(None, at)
+    with transaction.atomic():
+        event = apply(request, Action.YELLOW_CARD, None, at=moment, changes={"yellow_carded_at": moment},
+                      data={"due_at": request.due_at.isoformat()})
+        _remind(request, request.lead_unit_id, Action.YELLOW_CARD,
+                f"黄牌预警：工单 {request.number} 将于 {timezone.localtime(request.due_at):%m-%d %H:%M} 到期")
+    return event
+
+
+def red_card(request, *, at=None) -> RequestEvent:
+    """红牌 (SD17): one for each working day overdue, from the first; after repeated red cards the
+    order is escalated by the worker (``rules.RED_CARDS_BEFORE_ESCALATION``)."""
+    moment = when(None, at)
+    count = request.red_cards + 1
+    with transaction.atomic():
+        event = apply(request, Action.RED_CARD, None, at=moment, changes={"red_cards": count, "red_carded_at": moment},
+                      data={"count": count, "due_at": request.due_at.isoformat()})
+        _remind(request, request.lead_unit_id, Action.RED_CARD, f"红牌：工单 {request.number} 已超期（第 {count} 张）")
+    return event
+
+
+# --- merge and split -----------------------------------------------------------------------------
+
+def merge(request, primary: ServiceRequest, *, actor, expected_version=None) -> RequestEvent:
+    """并单 (66号): a duplicate points to its primary; the primary's outcome closes it."""
+    if primary.pk == request.pk:
+        raise RuleViolation("不能并入自身", field="primary")
+    if primary.state in State.final_states() or primary.merged_into_id:
+        raise RuleViolation(f"主单 {primary.number} 已办结或已并入其他工单", field="primary")
+    return apply(request, Action.MERGE, actor, at=when(actor, None), expected_version=expected_version,
+                 changes={"merged_into": primary}, note=f"并入 {primary.number}", data={"primary": primary.number})
+
+
+def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_version=None) -> list[ServiceRequest]:
+    """拆单: one request becomes several (title, text, unit), each dispatched to its own unit.
+
+    Needs at least two parts; the original ends in state ``split``. Returns the new orders.
+    """
+    if len(parts) < 2:
+        raise RuleViolation("拆单至少需要两项", field="parts")
+    check_state(request, Action.SPLIT)
+    check_actor(request, Action.SPLIT, actor)
+    for _, _, unit in parts:
+        if unit.kind == UnitKind.COMMUNITY:
+            raise RuleViolation("部门职责不得下派社区（66号）", field="parts")
+    with transaction.atomic():
+        apply(request, Action.SPLIT, actor, at=when(actor, None), expected_version=expected_version,
+              data={"parts": len(parts)}, checked=True)
+        children = []
+        for title, text, unit in parts:
+            child = intake(title=title or request.title, description=text or request.description, actor=actor,
+                           channel=request.channel, request_type=request.request_type, address=request.address,
+                           requester_name=request.requester_name, requester_phone=request.requester_phone,
+                           confidential=request.confidential, subdistrict=request.subdistrict,
+                           community=request.community, split_from=request,
+                           event_data={"split_from": request.number})
+            if request.category_id:
+                classify(child, request.category, actor=actor, note=f"拆自 {request.number}")
+            dispatch(child, unit, actor=actor, note=f"拆自 {request.number}")
+            children.append(child)
+    return children
+
+
+# --- routing a new order -------------------------------------------------------------------------
 
 def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=None,
           given_category: Category | None = None, force: bool = False) -> str:
-    """Classify and dispatch a newly received order, or queue it for a dispatcher.
+    """Classify and dispatch a newly received order, or queue it for a dispatcher (system steps).
 
     ``given_category`` (e.g. a label in an imported file) is used instead of the model's
     suggestion. The order is dispatched automatically when the catalogue names a unit and the
@@ -263,15 +504,13 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
         match = suggestion.match  # already looked up for this category and place
     else:
         match = find_lead_unit(category, request.subdistrict) if category is not None else None
+    threshold = settings.ZHILI_AUTO_DISPATCH_THRESHOLD
     if category is None:
         queue_for_dispatch(request, reason="没有可用的分类模型，等待人工分类派单", at=at)
     elif match is None:
-        queue_for_dispatch(request, reason=f"派单目录中没有“{category.name}”的承办单位", at=at,
-                           confidence=confidence)
-    elif (given_category is None and not force
-          and (confidence or 0) < settings.ZHILI_AUTO_DISPATCH_THRESHOLD):
-        queue_for_dispatch(request, reason=f"分类置信度 {confidence:.2f} 低于自动派单阈值 "
-                                           f"{settings.ZHILI_AUTO_DISPATCH_THRESHOLD:.2f}",
+        queue_for_dispatch(request, reason=f"派单目录中没有“{category.name}”的承办单位", at=at, confidence=confidence)
+    elif given_category is None and not force and (confidence or 0) < threshold:
+        queue_for_dispatch(request, reason=f"分类置信度 {confidence:.2f} 低于自动派单阈值 {threshold:.2f}",
                            at=at, confidence=confidence)
     else:
         dispatch(request, match.lead_unit, at=at, confidence=confidence, rule_id=match.rule.pk,

@@ -14,7 +14,7 @@ class Command(BaseCommand):
             users = create_demo_users(password)
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write("演示账号（密码均为 %s）：" % password)
+        self.stdout.write(f"演示账号（密码均为 {password}）：")
         for cast in users:
             unit = f"，{cast.unit_name}" if cast.unit_name else ""
             self.stdout.write(f"  {cast.username:<12} {cast.label}{unit}")

@@ -1,0 +1,127 @@
+"""Applying a declared transition: permission, state, version guard, one event, one transaction.
+
+Every step in ``zhili.workflow.actions`` ends in ``apply``. Nothing else writes a
+ServiceRequest's state, units or deadline.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from zhili.organisation.models import Unit
+from zhili.organisation.roles import Role, roles_of, unit_ids_of
+from zhili.requests.choices import State
+from zhili.requests.models import RequestEvent, ServiceRequest
+
+from .errors import ActionForbidden, RuleViolation, StaleRequest, TransitionNotAllowed
+from .rules import SYSTEM, TRANSITIONS
+
+
+def _unit_paths(actor) -> list[str]:
+    return list(Unit.objects.filter(pk__in=unit_ids_of(actor)).values_list("path", flat=True))
+
+
+def actor_in_unit(actor, unit_id: int | None) -> bool:
+    """True when the actor belongs to the unit or to a unit above it."""
+    if unit_id is None:
+        return False
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or ""
+    return any(path.startswith(p) for p in _unit_paths(actor))
+
+
+def check_actor(request: ServiceRequest, action: str, actor) -> None:
+    """Raise ActionForbidden unless ``actor`` (None = the system) may take ``action`` on ``request``.
+
+    A hotline role named by the transition acts on any order; a unit role only on orders of its
+    unit (lead or assisting, as the transition says). Superusers hold every role but, acting as a
+    unit, still need a membership.
+    """
+    transition = TRANSITIONS[action]
+    if actor is None:
+        if SYSTEM not in transition.roles:
+            raise ActionForbidden(f"“{transition.label()}”必须由工作人员操作")
+        return
+    held = roles_of(actor) & transition.roles
+    if not held:
+        raise ActionForbidden(f"您的角色无权执行“{transition.label()}”")
+    if not transition.unit_bound or held & Role.DISTRICT_WIDE:
+        return
+    if transition.unit_bound == "lead":
+        if request.lead_unit_id is None:
+            raise ActionForbidden("工单尚未派给任何单位")
+        if not actor_in_unit(actor, request.lead_unit_id):
+            raise ActionForbidden(f"只有主办单位的人员可以“{transition.label()}”")
+    elif transition.unit_bound == "assisting":
+        assisting = request.assisting_units.values_list("unit_id", flat=True)
+        if not any(actor_in_unit(actor, unit_id) for unit_id in assisting):
+            raise ActionForbidden(f"只有协办单位的人员可以“{transition.label()}”")
+
+
+def check_state(request: ServiceRequest, action: str) -> None:
+    transition = TRANSITIONS[action]
+    if request.state not in transition.sources:
+        raise TransitionNotAllowed(f"工单当前状态为“{State(request.state).label}”，不能“{transition.label()}”")
+
+
+def when(actor, at: dt.datetime | None) -> dt.datetime:
+    """The moment of a step: now, or a historical ``at`` that only the system may give."""
+    if at is not None and actor is not None:
+        raise RuleViolation("只有系统导入可以指定历史时间", field="at")
+    return at or timezone.now()
+
+
+def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, changes: dict | None = None,
+          expected_version: int | None = None, note: str = "", data: dict | None = None,
+          confidence: float | None = None, to_unit: Unit | None = None, checked: bool = False) -> RequestEvent:
+    """Check role, unit and state; update the row guarded by its version; write one event.
+
+    ``changes`` are the fields the step sets (the state is added from the transition). The
+    update matches on (pk, version, state): if another actor changed the order since it was
+    loaded, StaleRequest is raised and nothing is written. Returns the event.
+    """
+    transition = TRANSITIONS[action]
+    if not checked:
+        check_state(request, action)
+        check_actor(request, action, actor)
+    version = request.version if expected_version is None else expected_version
+    if expected_version is not None and expected_version != request.version:
+        raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
+    from_state, from_unit_id = request.state, request.lead_unit_id
+    changes = dict(changes or {})
+    target = transition.target_from(from_state)
+    if target != from_state:
+        changes["state"] = target
+    with transaction.atomic():
+        updated = ServiceRequest.objects.filter(pk=request.pk, version=version, state=from_state).update(
+            version=F("version") + 1, updated_at=timezone.now(), **changes
+        )
+        if updated != 1:
+            raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
+        for field, value in changes.items():
+            setattr(request, field, value)
+        request.version = version + 1
+        event = RequestEvent.objects.create(
+            request=request, seq=request.version, action=action, actor=actor,
+            actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
+            from_state=from_state, to_state=request.state, from_unit_id=from_unit_id, to_unit=to_unit,
+            note=note, confidence=confidence, data=data or {}, at=at,
+        )
+    return event
+
+
+def allowed_actions(request: ServiceRequest, actor) -> list[str]:
+    """The actions ``actor`` may take on ``request`` in its current state (what a page offers)."""
+    result = []
+    for action, transition in TRANSITIONS.items():
+        if request.state not in transition.sources or actor is None:
+            continue
+        if SYSTEM in transition.roles and len(transition.roles) == 1:
+            continue
+        try:
+            check_actor(request, action, actor)
+        except ActionForbidden:
+            continue
+        result.append(action)
+    return result
