@@ -162,3 +162,33 @@ HUEY = {
 }
 # Every this many minutes the worker issues yellow/red cards and escalates (SD17).
 ZHILI_CARD_INTERVAL_MINUTES = env_int("ZHILI_CARD_INTERVAL_MINUTES", 10)
+
+# --- Assessment, hotspots, early warning, reply quality (domain.md §3, §6) ------------------------
+# The formulas are in zhili.assessment.formulas; these are their parameters (they vary by city).
+# Weights of 响应率 / 解决率 / 满意率 in the composite score (BJ 32's published set: 0.1 / 0.5 / 0.4).
+ZHILI_ASSESSMENT_WEIGHTS = tuple(float(w) for w in env_list("ZHILI_ASSESSMENT_WEIGHTS", "0.1,0.5,0.4"))
+# Credit of a "basically satisfied" answer in 满意率 (0.9 in the published formula set).
+ZHILI_BASIC_SATISFACTION_CREDIT = env_float("ZHILI_BASIC_SATISFACTION_CREDIT", 0.9)
+# Monthly ranking: a unit needs this many valid follow-ups to be ranked; red list (红榜) from this
+# composite score up, black list (黑榜) below that one (fractions 0–1).
+ZHILI_RANKING_MIN_FOLLOWUPS = env_int("ZHILI_RANKING_MIN_FOLLOWUPS", 5)
+ZHILI_RED_LIST_MIN_SCORE = env_float("ZHILI_RED_LIST_MIN_SCORE", 0.9)
+ZHILI_BLACK_LIST_BELOW_SCORE = env_float("ZHILI_BLACK_LIST_BELOW_SCORE", 0.8)
+# Hotspots (热点): days of requests analysed up to the month's end, half-life of a message's weight
+# in the heat index, the text similarity (cosine, 0–1) that puts two messages in one group, and
+# the people a group needs.
+ZHILI_HOTSPOT_WINDOW_DAYS = env_int("ZHILI_HOTSPOT_WINDOW_DAYS", 90)
+ZHILI_HOTSPOT_HALF_LIFE_DAYS = env_float("ZHILI_HOTSPOT_HALF_LIFE_DAYS", 30.0)
+ZHILI_HOTSPOT_SIMILARITY = env_float("ZHILI_HOTSPOT_SIMILARITY", 0.5)
+ZHILI_HOTSPOT_MIN_PEOPLE = env_int("ZHILI_HOTSPOT_MIN_PEOPLE", 3)
+# Early warning (未诉先办): a week's count is flagged when ≥ min count, ≥ ratio × the baseline and
+# its Poisson tail probability ≤ max p.
+ZHILI_WARNING_MIN_COUNT = env_int("ZHILI_WARNING_MIN_COUNT", 5)
+ZHILI_WARNING_MIN_RATIO = env_float("ZHILI_WARNING_MIN_RATIO", 1.5)
+ZHILI_WARNING_MAX_P = env_float("ZHILI_WARNING_MAX_P", 0.01)
+# Reply quality: weights of relevance / completeness / timeliness, and the text similarity that
+# counts as fully relevant.
+ZHILI_REPLY_QUALITY_WEIGHTS = tuple(float(w) for w in env_list("ZHILI_REPLY_QUALITY_WEIGHTS", "0.4,0.4,0.2"))
+ZHILI_REPLY_RELEVANCE_FULL = env_float("ZHILI_REPLY_RELEVANCE_FULL", 0.3)
+# Every this many minutes the worker brings the rollups up to date (pages also do it on read).
+ZHILI_ROLLUP_INTERVAL_MINUTES = env_int("ZHILI_ROLLUP_INTERVAL_MINUTES", 5)
