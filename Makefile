@@ -36,9 +36,11 @@ demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, train, imp
 
 demo: demo-data serve ## everything demo-data does, then serve on http://127.0.0.1:8000
 
-serve: install ## serve the site (static files included) on $(HOST)
+serve: install ## serve the site on $(HOST) with the task worker (cards, reminders) beside it
 	@echo "Zhili 已启动：http://$(HOST)/  （Ctrl-C 停止）"
-	DEBUG=1 $(ZHILI) runserver --insecure $(HOST)
+	@$(ZHILI) run_huey --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(ZHILI) runserver --insecure $(HOST)
 
 test: lint test-sqlite test-postgres ## every gate and every test, on SQLite and on PostgreSQL
 
