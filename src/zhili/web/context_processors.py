@@ -2,19 +2,25 @@
 
 from django.utils import timezone
 
-from zhili.organisation.roles import Role, has_role, roles_of
+from zhili.organisation.roles import Role, has_role, roles_of, unit_ids_of
 
 # Who sees the dispatcher queue (待派单) in the navigation; the view checks the same roles.
 QUEUE_ROLES = (Role.DISPATCHER, Role.OPERATOR, Role.ADMINISTRATOR)
+# Who works a unit inbox (单位待办): a unit's people (the view also needs a unit membership).
+INBOX_ROLES = (Role.UNIT_HANDLER, Role.UNIT_LEADER)
+# Who sees the supervision board (督办看板).
+BOARD_ROLES = (Role.SUPERVISOR, Role.DISTRICT_LEADER, Role.ADMINISTRATOR, Role.DISPATCHER)
 
 
 def zhili(request) -> dict:
     """Role flags for the navigation and the calendar warning for administrators.
 
-    Adds ``nav``: {"can_see_queue", "is_admin", "admin_site": bool, "roles": "派单员、…"}
-    ("admin_site": may open Django's admin, i.e. ``is_staff``) and
-    ``calendar_missing_years``: this year (and next, in December) when its holiday notice is not
-    loaded — only computed for administrators, who can load it. Empty for anonymous users.
+    Adds ``nav``: {"can_see_queue", "can_see_inbox", "can_see_board", "is_admin", "admin_site":
+    bool, "roles": "派单员、…"} ("admin_site": may open Django's admin, i.e. ``is_staff``) and
+    ``calendar_missing_years``: this year and next whose holiday notice is not loaded (domain.md
+    §2: deadlines then fall back to weekends only) — computed only for administrators (role or
+    superuser), who can load it, with one call to the calendar's cached ``missing_years``.
+    Empty for anonymous users.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -23,6 +29,9 @@ def zhili(request) -> dict:
     context = {
         "nav": {
             "can_see_queue": has_role(user, *QUEUE_ROLES),
+            # A superuser holds every role but may belong to no unit: no inbox to show then.
+            "can_see_inbox": has_role(user, *INBOX_ROLES) and bool(unit_ids_of(user)),
+            "can_see_board": has_role(user, *BOARD_ROLES),
             "is_admin": is_admin,
             "admin_site": user.is_staff,
             "roles": "、".join(Role.LABELS[r] for r in Role.LABELS if r in roles_of(user)),
@@ -31,7 +40,6 @@ def zhili(request) -> dict:
     if is_admin:
         from zhili.workcalendar.service import missing_years
 
-        today = timezone.localdate()
-        years = [today.year] + ([today.year + 1] if today.month == 12 else [])
-        context["calendar_missing_years"] = missing_years(years)
+        year = timezone.localdate().year
+        context["calendar_missing_years"] = missing_years([year, year + 1])
     return context

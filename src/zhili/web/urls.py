@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_actions, views_work
 
 app_name = "web"
 
@@ -8,5 +8,11 @@ urlpatterns = [
     path("", views.request_list, name="request-list"),
     path("queue/", views.dispatch_queue, name="dispatch-queue"),
     path("requests/<str:number>/", views.request_detail, name="request-detail"),
+    path("requests/<str:number>/act/<str:action>/", views_actions.request_act, name="request-act"),
+    path("requests/<str:number>/reveal/", views_actions.request_reveal, name="request-reveal"),
+    path("inbox/", views_work.unit_inbox, name="unit-inbox"),
+    path("inbox/accept/", views_work.bulk_accept, name="bulk-accept"),
+    path("inbox/reminders/read/", views_work.reminders_read, name="reminders-read"),
+    path("supervision/", views_work.supervision_board, name="supervision-board"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -1,5 +1,6 @@
-"""Zhili's pages. Each view reads its input, calls one domain function and renders; none of them
-changes data. Every page needs a login; what a user sees is ``visible_to(user)`` (404 outside it).
+"""Zhili's read-only pages. Each view reads its input, calls one domain function and renders; none
+of them changes data (the workflow steps are posted to ``views_actions``). Every page needs a
+login; what a user sees is ``visible_to(user)`` (404 outside it).
 """
 
 from django.contrib.auth.decorators import login_required
@@ -11,10 +12,13 @@ from zhili.organisation.roles import has_role
 from zhili.requests.choices import Action, State
 from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
+from zhili.requests.privacy import may_reveal
 from zhili.workflow.actions import allowed_actions
 
 from .context_processors import QUEUE_ROLES
 from .dashboard import dashboard_data
+from .forms import RevealForm
+from .steps import action_panels
 from .timeline import timeline
 
 PAGE_SIZE = 50
@@ -60,18 +64,38 @@ def dispatch_queue(request):
                       ordering=("received_at", "id"))
 
 
-@login_required
-def request_detail(request, number: str):
-    """工单详情: 404 when the order does not exist or is not visible to the user."""
-    obj = get_object_or_404(
+def visible_request(request, number: str) -> ServiceRequest:
+    """The order ``number`` if the user may see it, else Http404 (never 403: no hint it exists)."""
+    return get_object_or_404(
         ServiceRequest.objects.visible_to(request.user).with_related().select_related("category__parent__parent"),
         number=number,
     )
-    return render(request, "web/request_detail.html", {
+
+
+def detail_context(request, obj: ServiceRequest, *, bound=None, ctx=None, page_error: str = "",
+                   reveal_form=None, revealed_phone: str = "") -> dict:
+    """What the request page shows: the order, its timeline, a button and form for each action the
+    user may take now (``bound``: a refused form, shown open with its errors), the requester's
+    masked contact and, right after a logged reveal, the full phone (``revealed_phone``)."""
+    allowed = allowed_actions(obj, request.user)
+    return {
         "obj": obj,
         "timeline": timeline(obj),
-        "allowed_actions": [Action(a).label for a in allowed_actions(obj, request.user)],
-    })
+        "allowed_actions": [Action(a).label for a in allowed],
+        "panels": action_panels(obj, request.user, allowed, bound=bound, ctx=ctx),
+        "assisting": list(obj.assisting_units.select_related("unit").order_by("id")),
+        "page_error": page_error,
+        "may_reveal": bool(obj.requester_phone) and may_reveal(obj, request.user),
+        "reveal_form": reveal_form or RevealForm(),
+        "revealed_phone": revealed_phone,
+    }
+
+
+@login_required
+def request_detail(request, number: str):
+    """工单详情: 404 when the order does not exist or is not visible to the user."""
+    obj = visible_request(request, number)
+    return render(request, "web/request_detail.html", detail_context(request, obj))
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from django import template
+from django import forms, template
 from django.utils import timezone
 
 from zhili.requests.choices import State
@@ -33,6 +33,16 @@ def state_badge(state: str) -> str:
     return STATE_BADGE.get(state, "text-bg-secondary")
 
 
+# ServiceRequest.supervision_level: 1 催办, 2 督办, 3 提级督办 (JN 28, SD17).
+SUPERVISION_LABELS = {1: "催办", 2: "督办", 3: "提级督办"}
+
+
+@register.filter
+def supervision_label(level: int) -> str:
+    """The name of a supervision level; "" for none."""
+    return SUPERVISION_LABELS.get(level, "")
+
+
 @register.filter
 def local_dt(value) -> str:
     """An aware datetime as "2026-02-27 23:59" in Asia/Shanghai; "" for none."""
@@ -45,4 +55,21 @@ def local_dt(value) -> str:
 def with_class(bound_field, css: str):
     """Render a form field's widget with extra CSS classes (keeps forms free of Bootstrap)."""
     existing = bound_field.field.widget.attrs.get("class", "")
+    return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})
+
+
+@register.filter
+def control(bound_field, size: str = "sm"):
+    """Render a form field's widget with Bootstrap's control class for its kind (select, check,
+    text), at ``size`` ("sm" or ""), marked ``is-invalid`` when the field has errors."""
+    widget = bound_field.field.widget
+    kind = getattr(widget, "input_type", "")
+    if kind == "checkbox":
+        css = "form-check-input"
+    else:
+        base = "form-select" if kind == "select" or isinstance(widget, forms.Select) else "form-control"
+        css = f"{base} {base}-{size}" if size else base
+    if bound_field.errors:
+        css += " is-invalid"
+    existing = widget.attrs.get("class", "")
     return bound_field.as_widget(attrs={"class": f"{existing} {css}".strip()})

@@ -1,0 +1,178 @@
+"""What the unit inbox and the supervision board list (read-only, except two small writes).
+
+- ``inbox_queryset(user, units)`` / ``inbox_rows(objs)``: the open orders of the user's units,
+  waiting-for-acceptance first, then by deadline, with their yellow/red card flags (SD17).
+- ``unread_reminders(user)`` / ``mark_reminders_read(user, ids)``: the units' reminders.
+- ``accept_many(user, picks)``: 批量签收, each order through ``actions.accept`` with its own
+  version; returns what succeeded and what failed, and why.
+- ``board_sections(user)``: the supervision board's sections.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from zhili.organisation.models import Unit
+from zhili.organisation.roles import unit_ids_of
+from zhili.requests.choices import Action, Satisfaction, State
+from zhili.requests.models import Reminder, ServiceRequest
+from zhili.workcalendar import service as calendar
+from zhili.workflow import actions
+from zhili.workflow.actions import allowed_actions
+from zhili.workflow.cards import yellow_due
+from zhili.workflow.errors import WorkflowError
+
+from .steps import STEPS, SUPERVISION_ACTIONS
+
+# States in which an order is on a unit's desk: to accept, returned (awaiting the hotline's
+# review), in progress, or replied / stop requested (awaiting the hotline's review).
+INBOX_STATES = [State.DISPATCHED, State.RETURNED, State.IN_PROGRESS, State.REPLIED, State.STOP_REQUESTED]
+BOARD_ROWS = 20  # rows per board section; the heading gives the full count
+
+
+def user_units(user) -> list[Unit]:
+    """The units the user is a member of (one query)."""
+    return list(Unit.objects.filter(pk__in=unit_ids_of(user)).order_by("path"))
+
+
+def _in_units(units: list[Unit], prefix: str) -> Q:
+    condition = Q(pk__in=[])
+    for unit in units:
+        condition |= Q(**{f"{prefix}path__startswith": unit.path})
+    return condition
+
+
+@dataclass
+class InboxRow:
+    """One order in the inbox with its card flags: ``yellow`` (yellow card given, or due within
+    one working day) and ``red`` (red cards given, or past its deadline)."""
+
+    obj: ServiceRequest
+    yellow: bool
+    red: bool
+
+    @property
+    def to_accept(self) -> bool:
+        return self.obj.state == State.DISPATCHED
+
+
+def inbox_queryset(user, units: list[Unit]) -> QuerySet:
+    """Open orders led by ``units`` (and their sub-units) that ``user`` may see, in inbox order:
+    waiting for acceptance first, then by deadline (none last)."""
+    return (
+        ServiceRequest.objects.visible_to(user).with_related()
+        .filter(_in_units(units, "lead_unit__"), state__in=INBOX_STATES)
+        .order_by(Case(When(state=State.DISPATCHED, then=Value(0)), default=Value(1), output_field=IntegerField()),
+                  F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def inbox_rows(objs, now: dt.datetime | None = None) -> list[InboxRow]:
+    """The card flags of each order (SD17; no queries: the work calendar is cached)."""
+    now = now or timezone.now()
+    result = []
+    for obj in objs:
+        is_open = obj.state in State.open_states()
+        red = is_open and (obj.red_cards > 0 or (obj.due_at is not None and obj.due_at < now))
+        yellow = is_open and not red and (obj.yellow_carded_at is not None or yellow_due(obj, now))
+        result.append(InboxRow(obj, yellow=yellow, red=red))
+    return result
+
+
+def unread_reminders(units: list[Unit], limit: int = 50) -> list[Reminder]:
+    """The newest unread reminders of ``units`` (and their sub-units)."""
+    return list(Reminder.objects.filter(_in_units(units, "unit__"), read_at__isnull=True)
+                .select_related("request", "unit").order_by("-created_at", "-id")[:limit])
+
+
+def mark_reminders_read(units: list[Unit], ids: list[int]) -> int:
+    """Mark the given reminders of ``units`` read (others' reminders are ignored). Returns how many."""
+    return (Reminder.objects.filter(_in_units(units, "unit__"), pk__in=ids, read_at__isnull=True)
+            .update(read_at=timezone.now()))
+
+
+@dataclass
+class BulkResult:
+    accepted: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (number, Chinese reason)
+
+
+def accept_many(user, picks: list[str]) -> BulkResult:
+    """签收 each picked order, given as "<number>:<version>", each in its own transaction.
+
+    An order the user cannot see, a stale version or a refused step is reported with its
+    reason; the others are still accepted.
+    """
+    result = BulkResult()
+    for pick in picks:
+        number, _, version = pick.rpartition(":")
+        obj = ServiceRequest.objects.visible_to(user).filter(number=number).first() if number else None
+        if obj is None:
+            result.failed.append((number or pick, "工单不存在或无权查看"))
+            continue
+        try:
+            actions.accept(obj, actor=user, expected_version=int(version))
+        except ValueError:
+            result.failed.append((number, "缺少版本号，请刷新页面后重试"))
+        except WorkflowError as exc:
+            result.failed.append((number, exc.message))
+        else:
+            result.accepted.append(number)
+    return result
+
+
+@dataclass
+class BoardRow:
+    obj: ServiceRequest
+    metric: str  # the section's own figure: working days overdue, red cards, returns …
+    buttons: list[tuple[str, str, str]]  # (action, label, Bootstrap colour) the user may post
+    can_reopen: bool
+
+
+@dataclass
+class BoardSection:
+    key: str
+    title: str
+    hint: str
+    metric: str  # the heading of the section's own column
+    total: int
+    rows: list[BoardRow]
+
+
+def _metric(key: str, obj: ServiceRequest, now: dt.datetime) -> str:
+    if key == "overdue":
+        return f"{calendar.working_days_between(obj.due_at, now)} 个工作日"
+    if key == "dissatisfied":
+        return Satisfaction(obj.service_satisfaction).label if obj.service_satisfaction else "—"
+    count = {"red": obj.red_cards, "returned": obj.return_count, "reopened": obj.reopen_count}[key]
+    return f"{count} {'张' if key == 'red' else '次'}"
+
+
+def board_sections(user, now: dt.datetime | None = None) -> list[BoardSection]:
+    """The board's five sections over the orders ``user`` may see, each with its total and its
+    first ``BOARD_ROWS`` rows, and per row the supervision steps the user may take now."""
+    now = now or timezone.now()
+    base = ServiceRequest.objects.visible_to(user).with_related()
+    not_final = ~Q(state__in=State.final_states())
+    specs = [
+        ("overdue", "超期未办结", "超过截止时间仍未答复", "超期", base.overdue(now).order_by("due_at", "id")),
+        ("red", "红牌", "已被出示红牌（超期）", "红牌",
+         base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
+        ("returned", "多次退单", "退单两次及以上", "退单",
+         base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
+        ("reopened", "重办", "经重办仍未办结", "重办",
+         base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
+        ("dissatisfied", "结果不满意", "回访结果不满意（尚未重办）", "服务满意度",
+         base.filter(result_satisfaction=Satisfaction.DISSATISFIED).order_by("-updated_at", "-id")),
+    ]
+    sections = []
+    for key, title, hint, metric, queryset in specs:
+        rows = []
+        for obj in queryset[:BOARD_ROWS]:
+            allowed = allowed_actions(obj, user)
+            buttons = [(a, Action(a).label, STEPS[a].style) for a in SUPERVISION_ACTIONS if a in allowed]
+            rows.append(BoardRow(obj, _metric(key, obj, now), buttons, can_reopen=Action.REOPEN in allowed))
+        sections.append(BoardSection(key, title, hint, metric, queryset.count(), rows))
+    return sections
