@@ -175,11 +175,12 @@ ZHILI_RANKING_MIN_FOLLOWUPS = env_int("ZHILI_RANKING_MIN_FOLLOWUPS", 5)
 ZHILI_RED_LIST_MIN_SCORE = env_float("ZHILI_RED_LIST_MIN_SCORE", 0.9)
 ZHILI_BLACK_LIST_BELOW_SCORE = env_float("ZHILI_BLACK_LIST_BELOW_SCORE", 0.8)
 # Hotspots (热点): days of requests analysed up to the month's end, half-life of a message's weight
-# in the heat index, the text similarity (cosine, 0–1) that puts two messages in one group, and
-# the people a group needs.
+# in the heat index, the text similarity (cosine, 0–1) that links two messages, the similarity of
+# two groups' centres that merges them, and the people a group needs.
 ZHILI_HOTSPOT_WINDOW_DAYS = env_int("ZHILI_HOTSPOT_WINDOW_DAYS", 90)
 ZHILI_HOTSPOT_HALF_LIFE_DAYS = env_float("ZHILI_HOTSPOT_HALF_LIFE_DAYS", 30.0)
-ZHILI_HOTSPOT_SIMILARITY = env_float("ZHILI_HOTSPOT_SIMILARITY", 0.5)
+ZHILI_HOTSPOT_SIMILARITY = env_float("ZHILI_HOTSPOT_SIMILARITY", 0.35)
+ZHILI_HOTSPOT_MERGE_SIMILARITY = env_float("ZHILI_HOTSPOT_MERGE_SIMILARITY", 0.4)
 ZHILI_HOTSPOT_MIN_PEOPLE = env_int("ZHILI_HOTSPOT_MIN_PEOPLE", 3)
 # Early warning (未诉先办): a week's count is flagged when ≥ min count, ≥ ratio × the baseline and
 # its Poisson tail probability ≤ max p.
