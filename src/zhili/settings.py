@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
     "zhili.organisation",
     "zhili.taxonomy",
@@ -63,6 +67,8 @@ INSTALLED_APPS = [
     "zhili.imports",
     "zhili.assessment",
     "zhili.web",
+    "zhili.open311",
+    "zhili.api",
 ]
 
 MIDDLEWARE = [
@@ -193,3 +199,40 @@ ZHILI_REPLY_QUALITY_WEIGHTS = tuple(float(w) for w in env_list("ZHILI_REPLY_QUAL
 ZHILI_REPLY_RELEVANCE_FULL = env_float("ZHILI_REPLY_RELEVANCE_FULL", 0.3)
 # Every this many minutes the worker brings the rollups up to date (pages also do it on read).
 ZHILI_ROLLUP_INTERVAL_MINUTES = env_int("ZHILI_ROLLUP_INTERVAL_MINUTES", 5)
+
+# --- Public interfaces: native REST API (/api/v1/) and Open311 GeoReport v2 (/open311/v2/) ---------
+REST_FRAMEWORK = {
+    # Session for the pages' own calls, a token (rest_framework.authtoken) for other systems.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Rates as DRF writes them ("600/min"); an Open311 client's own rate overrides open311_client.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_user": env_str("ZHILI_API_USER_RATE", "1200/min"),
+        "open311_client": env_str("ZHILI_OPEN311_CLIENT_RATE", "600/min"),
+        "open311_anon": env_str("ZHILI_OPEN311_ANON_RATE", "300/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zhili 治理 API",
+    "DESCRIPTION": "工单的查询与流程操作接口，与页面同一套权限与规则。Open311 GeoReport v2 见 /open311/v2/。",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["zhili.api.schema.only_native_api"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SatisfactionEnum": "zhili.requests.choices.Satisfaction",
+        "DeclineReasonEnum": "zhili.requests.choices.DeclineReason",
+    },
+    # Swagger UI from drf-spectacular-sidecar: served from our static files, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# The jurisdiction_id this Open311 endpoint answers to (a different one is a 404).
+ZHILI_OPEN311_JURISDICTION_ID = env_str("ZHILI_OPEN311_JURISDICTION_ID", "370102")
+ZHILI_OPEN311_CONTACT = env_str("ZHILI_OPEN311_CONTACT", "济南市历下区 12345 市民服务热线")

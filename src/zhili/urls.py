@@ -6,5 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("open311/v2/", include("zhili.open311.urls")),
+    path("api/v1/", include("zhili.api.urls")),
     path("", include("zhili.web.urls")),
 ]
