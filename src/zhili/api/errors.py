@@ -42,7 +42,10 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         result: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int) or str(key).isdigit():
+                name = f"{prefix}[{key}]"  # an item of a list field
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             for field, messages in _flatten(value, name).items():
                 result.setdefault(field, []).extend(messages)
         return result

@@ -7,6 +7,7 @@ Authentication: ``Authorization: Token <key>`` (``rest_framework.authtoken``) or
 Errors: see ``zhili.api.errors``.
 """
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -40,7 +41,12 @@ def _errors(*codes: int) -> dict:
 
 
 class ApiThrottle(UserRateThrottle):
+    """Calls per user (``ZHILI_API_USER_RATE``), read from the settings at each call."""
+
     scope = "api_user"
+
+    def get_rate(self):
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
 
 
 class ApiView(generics.GenericAPIView):
