@@ -44,10 +44,11 @@ serve: install ## serve the site on $(HOST) with the task worker (cards, reminde
 
 test: lint test-sqlite test-postgres ## every gate and every test, on SQLite and on PostgreSQL
 
-lint: install ## ruff, Django's checks, no missing migrations
+lint: install ## ruff, Django's checks, no missing migrations, committed OpenAPI schema up to date
 	$(BIN)/ruff check src tests benchmarks
 	ZHILI_VAR_DIR=$$(mktemp -d) $(ZHILI) check --fail-level WARNING
 	ZHILI_VAR_DIR=$$(mktemp -d) $(ZHILI) makemigrations --check --dry-run
+	ZHILI=$(ZHILI) scripts/check-openapi-schema.sh
 
 test-sqlite: install ## the test suite on SQLite
 	$(BIN)/pytest -q
