@@ -114,5 +114,6 @@ def test_row_level_visibility_in_the_queryset(led_by_zhujian, make_request, unit
         assert everything <= visible[name]
     assert visible["zhujian"] == visible["zhujian_lead"] == {led_by_zhujian.pk}
     assert visible["jiaoti"] == {other.pk}
-    assert visible["jiefanglu"] == {community_order.pk}  # its sub-unit's order, not the one it assists
+    # Its sub-unit's order, and the order it assists (to report to the lead unit).
+    assert visible["jiefanglu"] == {community_order.pk, led_by_zhujian.pk}
     assert visible["outsider"] == set()

@@ -273,7 +273,8 @@ def test_missing_input_is_refused_with_a_chinese_message(client_as, order):
     actions.accept(obj)
     response = act(client_as("zhujian"), obj, "reply", text="   ")
     assert response.status_code == 400
-    assert "这个字段是必填项" in response.content.decode()
+    # Django's own Chinese message ("该字段是必填项。" in 5.2) next to the field.
+    assert re.search(r'invalid-feedback[^>]*>[^<]*必填项', response.content.decode())
     assert fresh(obj).state == State.IN_PROGRESS
 
 

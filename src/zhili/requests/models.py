@@ -7,7 +7,7 @@ deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from zhili.organisation.roles import Role, roles_of, unit_ids_of
@@ -21,8 +21,8 @@ class ServiceRequestQuerySet(models.QuerySet):
         """Row-level access, the one predicate for lists and single records (404 to outsiders).
 
         Hotline roles (operator, dispatcher, supervisor, district leader, administrator) see every
-        order; a unit's people see orders whose lead unit is their unit or one of its sub-units;
-        anyone else sees nothing.
+        order; a unit's people see orders whose lead unit — or one of whose assisting units — is
+        their unit or one of its sub-units; anyone else sees nothing.
         """
         if not getattr(user, "is_authenticated", False):
             return self.none()
@@ -30,13 +30,15 @@ class ServiceRequestQuerySet(models.QuerySet):
             return self
         from zhili.organisation.models import Unit
 
-        units = Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("path", flat=True)
-        condition = Q()
-        for path in units:
-            condition |= Q(lead_unit__path__startswith=path)
-        if not condition:
+        paths = list(Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("path", flat=True))
+        if not paths:
             return self.none()
-        return self.filter(condition)
+        lead, assisting = Q(), Q()
+        for path in paths:
+            lead |= Q(lead_unit__path__startswith=path)
+            assisting |= Q(unit__path__startswith=path)
+        assisted = AssistingUnit.objects.filter(assisting, request=OuterRef("pk"))
+        return self.filter(lead | Exists(assisted))
 
     def overdue(self, now=None) -> "ServiceRequestQuerySet":
         """Open orders whose deadline has passed (reads the indexed ``due_at``)."""

@@ -160,7 +160,7 @@ def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", c
     """派单 (BJ 12–13, JN 23): send the order to its lead unit with a deadline on the work calendar,
     counted from the dispatch moment (``compute_due_at``). A dispatcher may set the category at
     the same time (the correction is recorded in the event)."""
-    check_state(request, Action.DISPATCH)
+    check_state(request, Action.DISPATCH, expected_version)
     check_actor(request, Action.DISPATCH, actor)
     moment = when(actor, at)
     changes, facts = _dispatch_changes(request, lead_unit, moment, category)
@@ -202,7 +202,7 @@ def return_to_hotline(request, reason: str, *, actor, expected_version=None) -> 
     """退单 (SD, BJ 12, 66号): "not our duty or area", with a reason, within 2 working days of
     dispatch; the hotline reviews the objection (reassign or force dispatch)."""
     reason = _text(reason, "reason", "退单理由")
-    check_state(request, Action.RETURN)
+    check_state(request, Action.RETURN, expected_version)
     check_actor(request, Action.RETURN, actor)
     moment = when(actor, None)
     elapsed = calendar.working_days_between(request.dispatched_at or moment, moment)
@@ -241,7 +241,7 @@ def add_assisting_unit(request, unit: Unit, *, actor, working_days: int = rules.
 def assist_report(request, text: str, *, actor, expected_version=None) -> RequestEvent:
     """协办反馈 (BJ 15): an assisting unit reports to the lead unit."""
     text = _text(text, "text", "协办反馈")
-    check_state(request, Action.ASSIST_REPORT)
+    check_state(request, Action.ASSIST_REPORT, expected_version)
     check_actor(request, Action.ASSIST_REPORT, actor)
     moment = when(actor, None)
     mine = [a for a in request.assisting_units.all() if a.unit_id in _member_unit_ids(actor)]
@@ -455,7 +455,7 @@ def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_versio
     """
     if len(parts) < 2:
         raise RuleViolation("拆单至少需要两项", field="parts")
-    check_state(request, Action.SPLIT)
+    check_state(request, Action.SPLIT, expected_version)
     check_actor(request, Action.SPLIT, actor)
     for _, _, unit in parts:
         if unit.kind == UnitKind.COMMUNITY:

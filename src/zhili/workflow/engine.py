@@ -59,10 +59,21 @@ def check_actor(request: ServiceRequest, action: str, actor) -> None:
             raise ActionForbidden(f"只有协办单位的人员可以“{transition.label()}”")
 
 
-def check_state(request: ServiceRequest, action: str) -> None:
+def check_version(request: ServiceRequest, expected_version: int | None) -> None:
+    """StaleRequest when the actor saw another version than the one loaded (checked first, so a
+    stale form always gets the conflict message, whatever else changed)."""
+    if expected_version is not None and expected_version != request.version:
+        raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
+
+
+def check_state(request: ServiceRequest, action: str, expected_version: int | None = None) -> None:
+    """TransitionNotAllowed unless the order's state (and the step's guard) allow ``action``."""
+    check_version(request, expected_version)
     transition = TRANSITIONS[action]
     if request.state not in transition.sources:
         raise TransitionNotAllowed(f"工单当前状态为“{State(request.state).label}”，不能“{transition.label()}”")
+    if transition.guard is not None and not transition.guard(request):
+        raise TransitionNotAllowed(transition.guard_message)
 
 
 def when(actor, at: dt.datetime | None) -> dt.datetime:
@@ -82,12 +93,11 @@ def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, chang
     loaded, StaleRequest is raised and nothing is written. Returns the event.
     """
     transition = TRANSITIONS[action]
+    check_version(request, expected_version)
     if not checked:
         check_state(request, action)
         check_actor(request, action, actor)
-    version = request.version if expected_version is None else expected_version
-    if expected_version is not None and expected_version != request.version:
-        raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
+    version = request.version
     from_state, from_unit_id = request.state, request.lead_unit_id
     changes = dict(changes or {})
     target = transition.target_from(from_state)
@@ -116,6 +126,8 @@ def allowed_actions(request: ServiceRequest, actor) -> list[str]:
     result = []
     for action, transition in TRANSITIONS.items():
         if request.state not in transition.sources or actor is None:
+            continue
+        if transition.guard is not None and not transition.guard(request):
             continue
         if SYSTEM in transition.roles and len(transition.roles) == 1:
             continue

@@ -30,6 +30,9 @@ class Transition:
     roles: frozenset[str]
     unit_bound: str
     rule: str
+    # A condition on the order besides its state, with the refusal to give when it fails.
+    guard: object = None
+    guard_message: str = ""
 
     def label(self) -> str:
         return Action(self.action).label
@@ -38,9 +41,17 @@ class Transition:
         return self.targets.get(state, state)
 
 
-def _t(action, sources, target, roles, unit_bound="", rule=""):
+def _t(action, sources, target, roles, unit_bound="", rule="", guard=None, guard_message=""):
     targets = target if isinstance(target, dict) else (dict.fromkeys(sources, target) if target else {})
-    return Transition(action, frozenset(sources), targets, frozenset(roles), unit_bound, rule)
+    return Transition(action, frozenset(sources), targets, frozenset(roles), unit_bound, rule, guard, guard_message)
+
+
+def _extension_pending(request) -> bool:
+    return bool(request.pending_extension_days)
+
+
+def _no_extension_pending(request) -> bool:
+    return not request.pending_extension_days and request.extension_days_total < EXTENSION_LIMIT_WORKING_DAYS
 
 
 S = State
@@ -78,10 +89,12 @@ TRANSITIONS: dict[str, Transition] = {
         _t(Action.ASSIST_REPORT, [S.DISPATCHED, S.IN_PROGRESS], None, {HANDLER, LEADER}, "assisting",
            rule="BJ 15: 协办单位按时限向主办单位反馈"),
         _t(Action.REQUEST_EXTENSION, [S.IN_PROGRESS], None, {LEADER}, "lead",
-           rule="SD: 延期须说明理由并经热线批准"),
+           rule="SD: 延期须说明理由并经热线批准", guard=_no_extension_pending,
+           guard_message="已有待审批的延期申请，或延期已达 10 个工作日"),
         _t(Action.APPROVE_EXTENSION, [S.IN_PROGRESS], None, {DISPATCHER, ADMIN},
-           rule="SD: 延期累计不超过 10 个工作日"),
-        _t(Action.REJECT_EXTENSION, [S.IN_PROGRESS], None, {DISPATCHER, ADMIN}, rule="SD"),
+           rule="SD: 延期累计不超过 10 个工作日", guard=_extension_pending, guard_message="没有待审批的延期申请"),
+        _t(Action.REJECT_EXTENSION, [S.IN_PROGRESS], None, {DISPATCHER, ADMIN}, rule="SD",
+           guard=_extension_pending, guard_message="没有待审批的延期申请"),
         _t(Action.INTERIM_REPLY, [S.IN_PROGRESS], None, {HANDLER, LEADER}, "lead",
            rule="JN 24: 暂不能解决的，告知措施和承诺时间，持续跟踪"),
         _t(Action.REPLY, [S.IN_PROGRESS], S.REPLIED, {SYSTEM, HANDLER, LEADER}, "lead",
