@@ -30,7 +30,7 @@ class CategoryRefSerializer(serializers.ModelSerializer):
 class UnitSerializer(serializers.ModelSerializer):
     """A unit, with its parent's code (the tree) — ids are what the list filters take."""
 
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
@@ -38,7 +38,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -97,8 +97,10 @@ class RequestDetailSerializer(RequestSerializer):
     actions the caller may take now."""
 
     community = UnitRefSerializer(read_only=True, allow_null=True)
-    merged_into = serializers.CharField(source="merged_into.number", default=None, read_only=True)
-    split_from = serializers.CharField(source="split_from.number", default=None, read_only=True)
+    merged_into = serializers.CharField(source="merged_into.number", default=None, read_only=True,
+                                        allow_null=True)
+    split_from = serializers.CharField(source="split_from.number", default=None, read_only=True,
+                                       allow_null=True)
     assisting_units = AssistingUnitSerializer(many=True, read_only=True)
     events = EventSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
