@@ -1,0 +1,131 @@
+"""Early warning (未诉先办, domain.md §6): categories and places whose requests are rising, found
+in the data before the calls pile up, flagged for supervisors.
+
+For the week (7 days) ending on ``as_of`` the number of requests received is compared, per
+category (second level where known, else first), per subdistrict and per category × subdistrict,
+with two baselines:
+
+- week over week (环比): the mean of the 4 weeks before;
+- same season last year (同比): the mean of the same week 52 weeks earlier and the weeks on
+  either side of it (only when the district has data for that time).
+
+Each comparison is ``formulas.rise`` (a Poisson test with minimum count and ratio, settings
+``ZHILI_WARNING_MIN_COUNT`` / ``_MIN_RATIO`` / ``_MAX_P``). Counts come from the
+``DailyActivity`` rollup (``received``).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Sum
+
+from zhili.organisation.models import Unit
+from zhili.taxonomy.models import Category
+
+from . import formulas, metrics, rollups
+from .models import DailyActivity
+
+BASELINE_WEEKS = 4
+KINDS = {"category": "分类", "place": "街道", "category_place": "分类 × 街道"}
+ONE_DAY = dt.timedelta(days=1)
+LAST_YEAR = dt.timedelta(days=364)  # 52 weeks: the same weekdays
+
+
+@dataclass
+class Warning:
+    """One flagged rise. ``week_start``/``week_end`` are inclusive local dates."""
+
+    kind: str
+    category_id: int | None
+    category: str
+    subdistrict_id: int | None
+    subdistrict: str
+    week_start: dt.date
+    week_end: dt.date
+    observed: int
+    week_over_week: formulas.Rise
+    year_over_year: formulas.Rise | None
+
+    @property
+    def label(self) -> str:
+        return " · ".join(part for part in (self.category, self.subdistrict) if part)
+
+    @property
+    def p_value(self) -> float:
+        tests = [t for t in (self.week_over_week, self.year_over_year) if t is not None and t.flagged]
+        return min(t.p_value for t in tests) if tests else 1.0
+
+    @property
+    def reasons(self) -> list[str]:
+        reasons = []
+        for name, test in (("环比", self.week_over_week), ("同比", self.year_over_year)):
+            if test is not None and test.flagged:
+                times = f"{test.ratio:.1f} 倍" if test.ratio is not None else "此前为 0"
+                reasons.append(f"{name}：本周 {test.observed} 件，基线每周 {test.expected:.1f} 件（{times}）")
+        return reasons
+
+
+def _weekly(start: dt.date, end: dt.date) -> dict[tuple, dict[dt.date, int]]:
+    """{(category key, subdistrict): {day: received}} for start ≤ day ≤ end."""
+    rows = (DailyActivity.objects.filter(day__gte=start, day__lte=end, received__gt=0)
+            .values("day", "category1", "category2", "subdistrict").annotate(n=Sum("received")).order_by())
+    result: dict[tuple, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        result[(row["category2"] or row["category1"], row["subdistrict"])][row["day"]] += row["n"]
+    return result
+
+
+def _sum(days: dict[dt.date, int], start: dt.date, end: dt.date) -> int:
+    return sum(n for day, n in days.items() if start <= day <= end)
+
+
+def early_warnings(as_of: dt.date | None = None, *, kinds=tuple(KINDS)) -> list[Warning]:
+    """The rises of the week ending on ``as_of`` (default: the last day with requests), most
+    significant first. Each ``Warning`` says which baselines it exceeds and by how much."""
+    rollups.refresh()
+    as_of = as_of or metrics.latest_day() or dt.date.today()
+    week_start = as_of - 6 * ONE_DAY
+    base_start = week_start - 7 * BASELINE_WEEKS * ONE_DAY
+    ly_start, ly_end = week_start - LAST_YEAR - 7 * ONE_DAY, as_of - LAST_YEAR + 7 * ONE_DAY
+    recent = _weekly(base_start, as_of)
+    last_year = _weekly(ly_start, ly_end)
+    has_last_year = DailyActivity.objects.filter(day__gte=ly_start, day__lte=ly_end, received__gt=0).exists()
+
+    grouped: dict[tuple, list] = defaultdict(lambda: [defaultdict(int), defaultdict(int)])
+    for source, index in ((recent, 0), (last_year, 1)):
+        for (category, place), days in source.items():
+            keys = {"category": (category, None), "place": (None, place), "category_place": (category, place)}
+            for kind in kinds:
+                key = keys[kind]
+                if (kind != "place" and category is None) or (kind != "category" and place is None):
+                    continue
+                for day, n in days.items():
+                    grouped[(kind, *key)][index][day] += n
+
+    thresholds = {"min_count": settings.ZHILI_WARNING_MIN_COUNT, "min_ratio": settings.ZHILI_WARNING_MIN_RATIO,
+                  "max_p": settings.ZHILI_WARNING_MAX_P}
+    found = []
+    for (kind, category, place), (days, days_last_year) in grouped.items():
+        observed = _sum(days, week_start, as_of)
+        if observed < settings.ZHILI_WARNING_MIN_COUNT:
+            continue
+        wow = formulas.rise(observed, _sum(days, base_start, week_start - ONE_DAY) / BASELINE_WEEKS, **thresholds)
+        yoy = formulas.rise(observed, _sum(days_last_year, ly_start, ly_end) / 3, **thresholds) \
+            if has_last_year else None
+        if wow.flagged or (yoy is not None and yoy.flagged):
+            found.append((kind, category, place, observed, wow, yoy))
+    categories = {c.pk: c for c in Category.objects.filter(pk__in={f[1] for f in found if f[1]})
+                  .select_related("parent")}
+    places = dict(Unit.objects.filter(pk__in={f[2] for f in found if f[2]}).values_list("id", "name"))
+    warnings = [Warning(kind, category, _category_name(categories.get(category)), place, places.get(place, ""),
+                        week_start, as_of, observed, wow, yoy)
+                for kind, category, place, observed, wow, yoy in found]
+    return sorted(warnings, key=lambda w: (w.p_value, -w.observed, w.label))
+
+
+def _category_name(category: Category | None) -> str:
+    if category is None:
+        return ""
+    return f"{category.parent.name} / {category.name}" if category.parent_id else category.name

@@ -1,0 +1,103 @@
+"""Assessment periods: a month (the ranking period), an ISO week, a quarter, a year or any range
+of days, always of Asia/Shanghai dates (domain.md §2: every business rule on local time)."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from zhili.workcalendar.service import LOCAL_TZ
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates ``start`` ≤ day < ``end`` and how to call them (``label``, ``kind``)."""
+
+    start: dt.date
+    end: dt.date
+    kind: str = "days"
+    label: str = ""
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Period":
+        start = dt.date(year, month, 1)
+        end = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return cls(start, end, "month", f"{year}-{month:02d}")
+
+    @classmethod
+    def of_month(cls, day: dt.date) -> "Period":
+        return cls.month(day.year, day.month)
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """"2019-05" (month), "2019-W18" (ISO week), "2019-Q2", "2019". Raises ValueError."""
+        text = (text or "").strip()
+        if m := _MONTH.match(text):
+            year, month = int(m[1]), int(m[2])
+            if not 1 <= month <= 12:
+                raise ValueError(f"月份无效：{text}")
+            return cls.month(year, month)
+        if m := _QUARTER.match(text):
+            year, quarter = int(m[1]), int(m[2])
+            start = dt.date(year, 3 * quarter - 2, 1)
+            end = cls.month(year, 3 * quarter).end
+            return cls(start, end, "quarter", f"{year}-Q{quarter}")
+        if m := _WEEK.match(text):
+            start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            return cls(start, start + dt.timedelta(days=7), "week", f"{int(m[1])}-W{int(m[2]):02d}")
+        if m := _YEAR.match(text):
+            year = int(m[1])
+            return cls(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), "year", str(year))
+        raise ValueError(f"无法识别的期间“{text}”（应为 YYYY-MM、YYYY-Www、YYYY-Qn 或 YYYY）")
+
+    @property
+    def title(self) -> str:
+        """The period in Chinese: "2019年5月", "2019年第2季度", "2019年第18周", "2019年"."""
+        if self.kind == "month":
+            return f"{self.start.year}年{self.start.month}月"
+        if self.kind == "quarter":
+            return f"{self.start.year}年第{(self.start.month + 2) // 3}季度"
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}年第{week}周"
+        if self.kind == "year":
+            return f"{self.start.year}年"
+        return f"{self.start:%Y-%m-%d} 至 {self.end - dt.timedelta(days=1):%Y-%m-%d}"
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before (a month before a month …)."""
+        if self.kind == "month":
+            return Period.of_month(self.start - dt.timedelta(days=1))
+        if self.kind == "quarter":
+            day = self.start - dt.timedelta(days=1)
+            return Period.parse(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+        if self.kind == "year":
+            return Period.parse(str(self.start.year - 1))
+        length = self.end - self.start
+        return Period(self.start - length, self.start, self.kind,
+                      "" if self.kind != "week" else f"{(self.start - length).isocalendar()[0]}-W"
+                      f"{(self.start - length).isocalendar()[1]:02d}")
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """Aware datetimes [start 00:00, end 00:00) in Asia/Shanghai."""
+        return (dt.datetime.combine(self.start, dt.time(), tzinfo=LOCAL_TZ),
+                dt.datetime.combine(self.end, dt.time(), tzinfo=LOCAL_TZ))
+
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.start <= day < self.end
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The Asia/Shanghai date of an aware datetime."""
+    return moment.astimezone(LOCAL_TZ).date()
