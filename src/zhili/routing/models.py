@@ -1,5 +1,6 @@
 """The dispatch catalogue (派单目录): (category, area) → lead unit, domain.md §4."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -38,3 +39,28 @@ class DispatchRule(models.Model):
     def __str__(self) -> str:
         target = "属地街道" if self.territorial else str(self.lead_unit)
         return f"{self.category} → {target}"
+
+
+class CategoryCorrection(models.Model):
+    """A person's correction of the model's category: a labelled example for the next training
+    (style.md: store every suggestion beside the final choice; that is how accuracy is measured
+    and how the model learns). Written by the workflow when a dispatcher or operator sets a
+    category other than the one the model suggested."""
+
+    request = models.ForeignKey("requests.ServiceRequest", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField("文本")
+    suggested = models.ForeignKey("taxonomy.Category", verbose_name="模型建议", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    corrected = models.ForeignKey("taxonomy.Category", verbose_name="人工修正", on_delete=models.PROTECT,
+                                  related_name="+")
+    model_version = models.CharField("模型版本", max_length=40, blank=True)
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "分类修正"
+        verbose_name_plural = "分类修正"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.suggested} → {self.corrected}"

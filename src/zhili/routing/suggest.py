@@ -84,3 +84,45 @@ def suggest_many(items: list[tuple[str, str, str]]) -> list[Suggestion]:
 def suggest(title: str, description: str, address: str = "") -> Suggestion:
     """The suggestion for one request."""
     return suggest_many([(title, description, address)])[0]
+
+
+def intake_suggestions(title: str, description: str, address: str = "", *, exclude_id: int | None = None) -> dict:
+    """Everything the intake page suggests in one call: category on three levels with
+    confidences, lead unit (and the catalogue rule), place, and possible duplicates.
+
+    Shape: {"category": {"level1": [{code, name, confidence}], "level2": [...], "level3": [...]},
+    "model_version": str|None, "lead_unit": {id, code, name, rule}|None,
+    "place": {"subdistrict": {id, name}|None, "community": {id, name}|None},
+    "duplicates": [{id, number, title, score}]}. Without a model the category lists are empty.
+    """
+    from .duplicates import find_duplicates
+    from .subcategories import rank
+
+    suggestion = suggest(title, description, address)
+    text = f"{title} {description}"
+    level1, level2, level3 = [], [], []
+    if suggestion.category is not None:
+        level1 = [{"code": suggestion.category.code, "name": suggestion.category.name,
+                   "confidence": round(suggestion.confidence or 0, 3)}]
+        second, third = rank(text, suggestion.category)
+        level2 = [{"code": r.category.code, "name": r.category.name, "confidence": r.confidence} for r in second]
+        level3 = [{"code": r.category.code, "name": r.category.name, "parent": r.category.parent.name,
+                   "confidence": r.confidence} for r in third]
+    match = suggestion.match
+    return {
+        "category": {"level1": level1, "level2": level2, "level3": level3},
+        "model_version": suggestion.model_version,
+        "lead_unit": ({"id": match.lead_unit.pk, "code": match.lead_unit.code, "name": match.lead_unit.name,
+                       "rule": str(match.rule)} if match else None),
+        "place": {
+            "subdistrict": ({"id": suggestion.subdistrict.pk, "name": suggestion.subdistrict.name}
+                            if suggestion.subdistrict else None),
+            "community": ({"id": suggestion.community.pk, "name": suggestion.community.name}
+                          if suggestion.community else None),
+        },
+        "duplicates": [
+            {"id": c.request_id, "number": c.number, "title": c.title, "score": c.score}
+            for c in find_duplicates(title, description, exclude_id=exclude_id,
+                                     subdistrict_id=getattr(suggestion.subdistrict, "pk", None))
+        ],
+    }

@@ -134,8 +134,13 @@ def classify(request, category: Category, *, actor=None, at=None, confidence=Non
     for field, unit in (("subdistrict", subdistrict), ("community", community)):
         if unit is not None:
             changes[field], data[field] = unit, unit.name
-    return apply(request, Action.CLASSIFY, actor, at=when(actor, at), changes=changes,
-                 expected_version=expected_version, note=note, data=data, confidence=confidence)
+    with transaction.atomic():
+        suggested = request.category
+        event = apply(request, Action.CLASSIFY, actor, at=when(actor, at), changes=changes,
+                      expected_version=expected_version, note=note, data=data, confidence=confidence)
+        if actor is not None and suggested is not None and suggested.pk != category.pk:
+            record_correction(request, suggested, category, actor)
+    return event
 
 
 def queue_for_dispatch(request, *, reason: str, actor=None, at=None, confidence=None,
@@ -164,13 +169,30 @@ def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", c
     check_actor(request, Action.DISPATCH, actor)
     moment = when(actor, at)
     changes, facts = _dispatch_changes(request, lead_unit, moment, category)
-    if category is not None and category.pk != request.category_id:
+    corrected = category is not None and category.pk != request.category_id
+    if corrected:
         changes["category"] = category
         facts["category_corrected"] = {"from": request.category_id, "to": category.pk, "code": category.code}
     if rule_id is not None:
         facts["dispatch_rule_id"] = rule_id
-    return apply(request, Action.DISPATCH, actor, at=moment, changes=changes, expected_version=expected_version,
-                 note=note, data=facts, confidence=confidence, to_unit=lead_unit, checked=True)
+    with transaction.atomic():
+        suggested = request.category
+        event = apply(request, Action.DISPATCH, actor, at=moment, changes=changes, expected_version=expected_version,
+                      note=note, data=facts, confidence=confidence, to_unit=lead_unit, checked=True)
+        if corrected and actor is not None:
+            record_correction(request, suggested, category, actor)
+    return event
+
+
+def record_correction(request, suggested: Category | None, corrected: Category, actor) -> None:
+    """Keep a person's category correction as a labelled example for the next training."""
+    from zhili.routing.models import CategoryCorrection
+
+    model_version = (request.events.filter(action=Action.CLASSIFY, actor__isnull=True)
+                     .values_list("data__model_version", flat=True).last()) or ""
+    CategoryCorrection.objects.create(request=request, text=f"{request.title} {request.description}",
+                                      suggested=suggested, corrected=corrected, model_version=model_version,
+                                      corrected_by=actor)
 
 
 def reassign(request, lead_unit: Unit, *, actor, note: str = "", expected_version=None) -> RequestEvent:

@@ -1,15 +1,15 @@
-import csv
-import io
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from zhili.datafiles import DataFileNotFound, data_path, read_text
 from zhili.routing import classifier
+from zhili.routing.evaluation import EvaluationInputError
+from zhili.routing.training import train_category_model
 
 
 class Command(BaseCommand):
-    help = "训练一级分类模型（默认数据：data/tipdm2020c/fj2_train_segmented.csv），保存为新版本并启用。"
+    help = ("训练一级分类模型（默认数据：data/tipdm2020c/fj2_train_segmented.csv，加上派单员的分类修正），"
+            "保存为新版本并启用。")
 
     def add_arguments(self, parser):
         parser.add_argument("--data", help="训练 CSV（默认 fj2_train_segmented）")
@@ -23,20 +23,11 @@ class Command(BaseCommand):
         if if_missing and classifier.current_version():
             self.stdout.write(f"已有分类模型 {classifier.current_version()}，不重新训练")
             return
-        try:
-            path = data or data_path("tipdm2020c/fj2_train_segmented.csv")
-            rows = list(csv.DictReader(io.StringIO(read_text(path))))
-        except (DataFileNotFound, FileNotFoundError, UnicodeDecodeError) as exc:
-            raise CommandError(str(exc)) from exc
-        if rows and (text_column not in rows[0] or label_column not in rows[0]):
-            raise CommandError(f"训练文件缺少列“{text_column}”或“{label_column}”；文件的列为：{'、'.join(rows[0])}")
-        rows = [r for r in rows if (r[text_column] or "").strip() and (r[label_column] or "").strip()]
-        if limit:
-            rows = rows[:limit]
         started = time.monotonic()
         try:
-            version = classifier.train([r[text_column] for r in rows], [r[label_column] for r in rows],
-                                       data_hash=classifier.hash_file(path))
-        except ValueError as exc:
+            version = train_category_model(data, text_column, label_column, limit)
+        except (EvaluationInputError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"分类模型 {version}：{len(rows)} 条训练数据，用时 {time.monotonic() - started:.1f} 秒")
+        metadata = classifier.current_metadata()
+        self.stdout.write(f"分类模型 {version}：{metadata.get('n_training_examples')} 条训练数据"
+                          f"（含修正 {metadata.get('n_corrections', 0)} 条），用时 {time.monotonic() - started:.1f} 秒")
