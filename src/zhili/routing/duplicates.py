@@ -111,10 +111,7 @@ class DuplicateIndex:
         start = _utc_seconds(received_at - dt.timedelta(days=window_days))
         in_window = (self.received >= start) & (self.received <= _utc_seconds(received_at))
         scores = np.where(in_window & (self.ids != (exclude_id or -1)), scores, 0.0)
-        if len(scores) > limit:
-            top = np.argpartition(-scores, limit)[:limit]
-        else:
-            top = np.arange(len(scores))
+        top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
         top = sorted(top, key=lambda i: -scores[i])
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] >= MIN_SCORE]
 
