@@ -36,6 +36,7 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 VAR_DIR = Path(env_str("ZHILI_VAR_DIR", str(PROJECT_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite database, task queue and models live here
 # Where the shipped public data lives (compressed CSVs with their SOURCE.md).
 DATA_DIR = Path(env_str("ZHILI_DATA_DIR", str(PROJECT_DIR / "data")))
 
