@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_actions, views_work
+from . import views, views_actions, views_export, views_intake, views_work
 
 app_name = "web"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("inbox/reminders/read/", views_work.reminders_read, name="reminders-read"),
     path("supervision/", views_work.supervision_board, name="supervision-board"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("intake/", views_intake.intake, name="intake"),
+    path("intake/suggest/", views_intake.intake_suggest, name="intake-suggest"),
+    path("export.xlsx", views_export.export_list, name="export"),
+    path("queue/export.xlsx", views_export.export_queue, name="export-queue"),
+    path("inbox/export.xlsx", views_export.export_inbox, name="export-inbox"),
+    path("supervision/export.xlsx", views_export.export_board, name="export-board"),
 ]
