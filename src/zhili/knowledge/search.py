@@ -1,6 +1,6 @@
 """Finding knowledge-base answers for a call being taken (直办, JN 23, BJ 11).
 
-``search_articles(words=…, title=…, category_codes=…)`` runs **one** query and ranks in Python:
+``search_articles(words=…, title=…, category_codes=…)`` runs **one** query, ranked by the database:
 
 - ``words``: what the operator typed in the knowledge search box, split on spaces; an article
   must contain every word, in its title or its body;
@@ -8,7 +8,8 @@
   filler ("咨询", "请问", …) are looked up in article titles, so "咨询今年供暖时间" finds
   "济南市供暖期" before the operator searches at all;
 - ``category_codes``: the categories the classifier suggests; an article filed under one of
-  them, or under an ancestor of one, is offered too.
+  them, under an ancestor of one, or elsewhere under the same first-level category, is
+  offered too (in that order of preference).
 
 The knowledge base is small (hundreds of articles), so a LIKE per term is cheap; the number
 of terms is capped (``MAX_TITLE_TERMS``) to keep the query short.
@@ -17,7 +18,7 @@ of terms is capped (``MAX_TITLE_TERMS``) to keep the query short.
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
 
 from .models import KnowledgeArticle
 
@@ -36,11 +37,11 @@ _FILLER_RE = re.compile("|".join(sorted(FILLER, key=len, reverse=True)))
 
 @dataclass(frozen=True)
 class ArticleHit:
-    """An article and why it is offered: ``score`` (higher is better) and ``reasons``
+    """An article and why it is offered: ``score`` (higher is better, see ``search_articles``) and ``reasons``
     (Chinese, e.g. ["标题含“供暖”", "同分类"])."""
 
     article: KnowledgeArticle
-    score: float
+    score: int
     reasons: tuple[str, ...]
 
 
@@ -70,7 +71,8 @@ def search_articles(*, words: str = "", title: str = "", category_codes: list[st
 
     Score: every search word found +10 (an article missing one of them is not offered), a
     title piece in the article's title +2 each, the exact suggested category +4, an ancestor
-    of it +2. Ties go to the most recently reviewed article, then the title.
+    of it +2, another category under the same first level +1. Ties go to the most recently
+    reviewed article, then the title.
     """
     searched = split_words(words)
     pieces = [] if searched else title_terms(title)
@@ -79,35 +81,46 @@ def search_articles(*, words: str = "", title: str = "", category_codes: list[st
         return []
     # Every ancestor of a suggested category: "0302" offers articles filed under "03" too.
     ancestors = {code[:n] for code in codes for n in range(2, len(code), 2)}
+    first_levels = sorted({code[:2] for code in codes})
     condition = Q()
     for word in searched:
         condition &= Q(title__icontains=word) | Q(body__icontains=word)
     if not searched:
         for piece in pieces:
             condition |= Q(title__icontains=piece)
-        if codes:
-            condition |= Q(category__code__in=[*codes, *ancestors])
+        for prefix in first_levels:
+            condition |= Q(category__code__startswith=prefix)
+    # The score is computed by the database, so the best ``limit`` come back however many match.
+    score = Value(10 * len(searched))
+    for piece in pieces:
+        score += Case(When(title__icontains=piece, then=Value(2)), default=Value(0))
+    if codes:
+        category = [When(category__code__in=codes, then=Value(4))]
+        if ancestors:
+            category.append(When(category__code__in=sorted(ancestors), then=Value(2)))
+        category += [When(category__code__startswith=prefix, then=Value(1)) for prefix in first_levels]
+        score += Case(*category, default=Value(0))
     rows = (KnowledgeArticle.objects.filter(condition, is_active=True)
-            .select_related("category", "owner_unit").order_by("title")[:200])
-    hits = []
-    for article in rows:
-        score, reasons = 0.0, []
-        if searched:
-            score += 10 * len(searched)
-            reasons.append("含检索词")
-        matched = [p for p in pieces if p in article.title]
-        if matched:
-            score += 2 * len(matched)
-            reasons.append("标题含“" + "”“".join(matched[:3]) + "”")
-        code = article.category.code if article.category else ""
-        if code and code in codes:
-            score += 4
-            reasons.append("建议分类")
-        elif code and code in ancestors:
-            score += 2
-            reasons.append("上级分类")
-        if score > 0:
-            hits.append(ArticleHit(article, score, tuple(reasons)))
-    hits.sort(key=lambda h: (-h.score, -(h.article.reviewed_at.toordinal() if h.article.reviewed_at else 0),
-                             h.article.title))
-    return hits[:limit]
+            .annotate(score=ExpressionWrapper(score, output_field=IntegerField()))
+            .select_related("category", "owner_unit")
+            .order_by("-score", F("reviewed_at").desc(nulls_last=True), "title")[:limit])
+    return [ArticleHit(article, article.score, _reasons(article, searched, pieces, codes, ancestors))
+            for article in rows]
+
+
+def _reasons(article: KnowledgeArticle, searched, pieces, codes, ancestors) -> tuple[str, ...]:
+    """Why an article is offered, in Chinese (shown beside it)."""
+    reasons = []
+    if searched:
+        reasons.append("含检索词")
+    matched = [p for p in pieces if p in article.title]
+    if matched:
+        reasons.append("标题含“" + "”“".join(matched[:3]) + "”")
+    code = article.category.code if article.category else ""
+    if code and code in codes:
+        reasons.append("建议分类")
+    elif code and code in ancestors:
+        reasons.append("上级分类")
+    elif code and code[:2] in {c[:2] for c in codes}:
+        reasons.append("同类")
+    return tuple(reasons)
