@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 TIPDM := data/tipdm2020c
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data serve test test-sqlite test-postgres lint clean
+.PHONY: help install demo demo-data serve test test-sqlite test-postgres lint browser-setup clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -21,11 +21,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, train, import ~10,400 real messages, demo users
+demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, demo knowledge base, train, import ~10,400 real messages, demo users
 	$(ZHILI) migrate --verbosity 0
 	$(ZHILI) calendar seed
 	$(ZHILI) load-taxonomy
 	$(ZHILI) load-district lixia --demo-aliases
+	$(ZHILI) load-knowledge --demo
 	$(ZHILI) train-classifier --if-missing
 	$(ZHILI) import-requests $(TIPDM)/fj2_sample_labeled.csv.xz --source tipdm-fj2-sample
 	$(ZHILI) import-requests $(TIPDM)/fj2_test_unlabeled.csv.xz --source tipdm-fj2-test
@@ -50,14 +51,20 @@ lint: install ## ruff, Django's checks, no missing migrations, committed OpenAPI
 	ZHILI_VAR_DIR=$$(mktemp -d) $(ZHILI) makemigrations --check --dry-run
 	ZHILI=$(ZHILI) scripts/check-openapi-schema.sh
 
-test-sqlite: install ## the test suite on SQLite
+# The browser tests (tests/browser/, Playwright + Debian's chromium) run in the SQLite pass only:
+# they test the pages, which do not depend on the database engine, and the suite must run twice
+# on 2 cores within CI's time. A missing browser is installed first; if that fails, so does the run.
+browser-setup: ## install Debian's chromium (and CJK fonts) for the browser tests when missing
+	scripts/browser-setup.sh
+
+test-sqlite: install browser-setup ## the test suite on SQLite, browser tests included
 	$(BIN)/pytest -q
 
-test-postgres: install ## the test suite on PostgreSQL (started if needed; in CI a missing server fails)
+test-postgres: install ## the test suite on PostgreSQL, without the browser tests (server started if needed; in CI a missing one fails)
 	@scripts/ensure-postgres.sh; rc=$$?; \
 	if [ $$rc -eq 2 ]; then echo "!!! PostgreSQL 测试未运行（ZHILI_SKIP_POSTGRES=1）"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit 1; \
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q --ignore=tests/browser
 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
