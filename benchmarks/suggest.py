@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import statistics
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -37,7 +38,7 @@ def main() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
         conn.execute(f'CREATE DATABASE "{args.db}"')
     os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
-    os.environ.setdefault("ZHILI_VAR_DIR", f"/tmp/{args.db}-var")
+    os.environ.setdefault("ZHILI_VAR_DIR", tempfile.mkdtemp(prefix=f"{args.db}-"))
     os.environ["DJANGO_SETTINGS_MODULE"] = "zhili.settings"
     os.environ.setdefault("ZHILI_DATA_DIR", str(ROOT / "data"))
     import django
