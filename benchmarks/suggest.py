@@ -14,8 +14,8 @@ import csv
 import io
 import os
 import statistics
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
