@@ -172,18 +172,18 @@ def test_every_step_endpoint_for_every_role_matches_the_pages(action, api, order
                 order.refresh_from_db()
                 assert order.events.order_by("-seq").first().action == action or action == Action.CLOSE
             transaction.set_rollback(True)
-    if action != Action.ASSIST_REPORT:  # see test_an_assisting_unit_can_report_through_the_api
-        assert 200 in outcomes.values(), outcomes
+    assert 200 in outcomes.values(), outcomes
     assert outcomes["outsider"] == 404 and outcomes["jiaoti"] == 404
 
 
-@pytest.mark.xfail(strict=True, reason="visible_to() covers lead units only: an assisting unit cannot see, "
-                   "so cannot report on, the order it assists (same on the pages) — reported to the owner "
-                   "of zhili.requests")
-def test_an_assisting_unit_can_report_through_the_api(api, order_in):
+def test_an_assisting_unit_sees_and_reports_on_the_order_it_assists(api, order_in):
     order = order_in("in_progress")
-    response = act(api("jiefanglu"), order.number, "assist_report", version=order.version, text="已配合")
+    client = api("jiefanglu")
+    assert [a["action"] for a in client.get(f"{API}/requests/{order.number}/actions/").json()] == ["assist_report"]
+    response = act(client, order.number, "assist_report", version=order.version, text="已配合现场查看")
     assert response.status_code == 200
+    assert response.json()["event"]["action"] == "assist_report"
+    assert act(client, order.number, "reply", version=order.version + 1, text="x").status_code == 403
 
 
 def test_no_token_is_401_and_a_wrong_token_is_401(api, order_in):
@@ -215,7 +215,8 @@ def test_lists_show_only_visible_orders(api, order_in, make_request, unit):
     assert numbers["zhujian"] == {ours.number}
     assert numbers["jiaoti"] == {theirs.number}
     assert numbers["dispatcher"] == numbers["leader"] == {ours.number, theirs.number, undispatched.number}
-    assert numbers["jiefanglu"] == numbers["outsider"] == set()
+    assert numbers["jiefanglu"] == {ours.number}  # 解放路街道 assists on it
+    assert numbers["outsider"] == set()
     for name in ("jiaoti", "outsider"):
         client = api(name)
         assert client.get(f"{API}/requests/{ours.number}/").status_code == 404
