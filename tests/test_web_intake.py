@@ -168,6 +168,7 @@ def test_a_confidential_call_is_stored_confidential(client_as, no_model):
     ({"description": "   "}, "description", "请填写诉求内容"),
     ({"title": ""}, "title", "请填写标题"),
     ({"title": "长" * 201}, "title", "标题最多 200 个字"),
+    ({"description": "粘贴的\x00内容"}, "description", "含有无效的空字符"),
     ({"request_type": "bribe"}, "request_type", "请选择诉求类型"),
     ({"do": "decline", "decline_reason": ""}, "decline_reason", "不予受理须选择法定理由"),
     ({"do": "decline", "decline_reason": "不想办"}, "decline_reason", "选择一个有效的选项"),
@@ -294,10 +295,15 @@ def test_html_typed_or_stored_is_escaped_in_the_fragment(client_as, make_request
     assert 'name="merge"' in html and 'name="resolve"' in html  # both lists were rendered
 
 
-def test_a_long_query_string_is_cut_not_refused(client_as, no_model):
-    response = client_as("operator").get(SUGGEST_URL, {"title": "路灯" * 500, "description": "坏" * 20000,
-                                                       "kb": "灯" * 300})
+def test_a_long_or_odd_query_string_is_cut_not_refused(client_as, no_model):
+    KnowledgeArticle.objects.create(title="路灯报修", body="路灯不亮可报修")
+    client = client_as("operator")
+    response = client.get(SUGGEST_URL, {"title": "路灯" * 500, "description": "坏" * 20000, "kb": "灯" * 300})
     assert response.status_code == 200
+    for odd in ("路灯\x00报修", "%_\\'\""):  # NUL (refused by PostgreSQL), LIKE wildcards, quotes
+        response = client.get(SUGGEST_URL, {"title": odd, "kb": odd})
+        assert response.status_code == 200
+        assert client.get(SUGGEST_URL, {"title": odd, "format": "json"}).status_code == 200
 
 
 def test_the_fragment_costs_one_knowledge_query_more_than_the_json(client_as, model, make_request):

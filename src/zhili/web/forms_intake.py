@@ -117,6 +117,8 @@ class IntakeForm(forms.Form):
         }
         for name in ("title", "description", "address"):
             self.fields[name].widget.attrs.update(suggest)
+        for field in self.fields.values():  # a NUL pasted from another system (PostgreSQL refuses it)
+            field.error_messages["null_characters_not_allowed"] = "含有无效的空字符（\\0），请删除后重试"
 
     # --- which button ---------------------------------------------------------------------
 

@@ -46,8 +46,9 @@ def _check_role(user) -> None:
 
 
 def _typed(data) -> dict[str, str]:
-    """The suggestion inputs from a GET or POST, stripped and cut to their limits."""
-    return {name: str(data.get(name, "")).strip()[:limit] for name, limit in LIMITS.items()}
+    """The suggestion inputs from a GET or POST, stripped and cut to their limits (NUL removed:
+    PostgreSQL refuses it in a query)."""
+    return {name: str(data.get(name, "")).replace("\x00", "").strip()[:limit] for name, limit in LIMITS.items()}
 
 
 def _pct(value: float | None) -> str:
