@@ -339,13 +339,32 @@ def test_articles_are_found_by_the_title_the_words_typed_and_the_suggested_categ
     school = KnowledgeArticle.objects.create(title="义务教育招生入学", body="划片招生",
                                              category=Category.objects.get(level=1, name="教育文体"))
     KnowledgeArticle.objects.create(title="供暖旧口径", body="已作废", is_active=False)
-    assert [h.article for h in search_articles(title="咨询今年供暖开始时间")] == [heating]
-    assert [h.article for h in search_articles(words="租房 提取")] == [fund]
+    assert [h.pk for h in search_articles(title="咨询今年供暖开始时间")] == [heating.pk]
+    assert [h.pk for h in search_articles(words="租房 提取")] == [fund.pk]
     assert search_articles(words="租房 供暖") == []  # every word must be found
     level2 = Category.objects.get(level=2, name="考试招生", parent__name="教育文体")
     hits = search_articles(title="学校收费", category_codes=[level2.code])
-    assert [h.article for h in hits] == [school] and hits[0].reasons == ("上级分类",)
+    assert [h.pk for h in hits] == [school.pk] and hits[0].reasons == ("上级分类",)
     assert search_articles() == []
+
+
+def test_the_best_articles_are_found_in_a_big_knowledge_base():
+    """GIVEN 400 articles under the suggested second-level category and one whose title names
+    the matter, WHEN the call is about that matter, THEN that one comes first, then those of
+    the exact suggested category, each with its reasons."""
+    second = Category.objects.get(level=2, name="城市建设和市政管理")
+    third = list(second.children.order_by("code"))
+    KnowledgeArticle.objects.bulk_create(
+        KnowledgeArticle(title=f"市政条目 {i:03d}", body="市政" * 400, category=third[i % 5]) for i in range(400))
+    heating = KnowledgeArticle.objects.create(title="济南市供暖期", body="11 月 15 日起", category=third[7])
+    exact = KnowledgeArticle.objects.filter(category=third[3]).order_by("title").first()
+    codes = [second.parent.code, second.code, third[3].code]
+    with CaptureQueriesContext(connection) as queries:
+        hits = search_articles(title="咨询供暖时间", category_codes=codes)
+    assert len(queries) == 1
+    assert [h.pk for h in hits[:2]] == [heating.pk, exact.pk]
+    assert hits[0].reasons == ("标题含“供暖”", "同类") and hits[1].reasons == ("建议分类",)
+    assert len(hits) == 5 and len(hits[1].excerpt) == 500 and hits[1].truncated
 
 
 def test_load_knowledge_demo_is_idempotent_and_marked_as_demo():
@@ -361,7 +380,7 @@ def test_load_knowledge_demo_is_idempotent_and_marked_as_demo():
     assert heating.category.full_name == "城乡建设 / 城市建设和市政管理 / 冬季采暖"
     assert heating.owner_unit.code == "370102-E04"
     assert "11月15日至次年3月15日" in heating.body
-    assert [h.article.title for h in search_articles(title="咨询今年供暖开始时间")][0] == "济南市供暖期及室温标准"
+    assert [h.title for h in search_articles(title="咨询今年供暖开始时间")][0] == "济南市供暖期及室温标准"
 
 
 def test_load_knowledge_refuses_bad_files_with_the_row_and_stores_nothing(tmp_path):
