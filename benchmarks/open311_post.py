@@ -100,11 +100,14 @@ def wait_for(url: str, seconds: float = 60) -> None:
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - 127.0.0.1 only
+            with urllib.request.urlopen(url, timeout=10):  # noqa: S310 - 127.0.0.1 only
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     sys.exit(f"服务未在 {seconds:.0f} 秒内启动：{url}")
+
+
+ERRORS: list[str] = []  # the first few error answers, printed with the results
 
 
 def post(url: str, form: dict, timeout: float = 10.0) -> tuple[int, float]:
@@ -118,6 +121,8 @@ def post(url: str, form: dict, timeout: float = 10.0) -> tuple[int, float]:
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code
+        if len(ERRORS) < 5:
+            ERRORS.append(f"{exc.code} {exc.read()[:300].decode('utf-8', 'replace')}")
     except (urllib.error.URLError, TimeoutError, ConnectionError):
         status = 0
     return status, time.perf_counter() - start
@@ -204,6 +209,8 @@ def main() -> None:
             "concurrency": args.concurrency, "workers": args.workers, "cores": os.cpu_count(),
         }
         print(json.dumps(result, ensure_ascii=False, indent=2))
+        for error in ERRORS:
+            print("错误示例：", error)
         print(f"结果：{result['created_per_second']} 个工单/秒，p99 {result['p99_ms']} ms"
               f"（目标 ≥ 300/秒、p99 < 100 ms；{os.cpu_count()} 核，客户端与服务端、PostgreSQL 共用这些核）")
     finally:
