@@ -43,6 +43,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
         create_demo_users("pw")
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """Per-process caches (catalogue, place names, calendar, duplicate index …) must not carry
+    rows from one test's rolled-back transaction into the next."""
+    from zhili.routing import dispatch, duplicates, place, subcategories, suggest
+    from zhili.workcalendar import service
+
+    def clear():
+        dispatch._catalogue.invalidate()
+        place._index.invalidate()
+        suggest._first_level.loaded_at = 0.0
+        duplicates._shared.reset()
+        subcategories.invalidate()
+        service.invalidate_cache()
+
+    clear()
+    yield
+    clear()
+
+
 @pytest.fixture(scope="session")
 def trained_model():
     """Train the small test model once; returns its version."""

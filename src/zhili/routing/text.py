@@ -36,7 +36,8 @@ def _cut(text: str) -> list[str]:
                 jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
                 _jieba = jieba
-    return _jieba.lcut(text)
+    # HMM off: twice as fast, and new-word discovery adds little beside the character n-grams.
+    return _jieba.lcut(text, HMM=False)
 
 
 def words(text: str) -> list[str]:
