@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from zhili.organisation.models import Unit
 from zhili.taxonomy.models import Category
@@ -67,18 +67,18 @@ class Warning:
         return reasons
 
 
-def _weekly(start: dt.date, end: dt.date) -> dict[tuple, dict[dt.date, int]]:
-    """{(category key, subdistrict): {day: received}} for start ≤ day ≤ end."""
-    rows = (DailyActivity.objects.filter(day__gte=start, day__lte=end, received__gt=0)
-            .values("day", "category1", "category2", "subdistrict").annotate(n=Sum("received")).order_by())
-    result: dict[tuple, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        result[(row["category2"] or row["category1"], row["subdistrict"])][row["day"]] += row["n"]
-    return result
-
-
-def _sum(days: dict[dt.date, int], start: dt.date, end: dt.date) -> int:
-    return sum(n for day, n in days.items() if start <= day <= end)
+def _counts(week_start: dt.date, as_of: dt.date, base_start: dt.date, ly_start: dt.date,
+            ly_end: dt.date) -> list[dict]:
+    """Per (category1, category2, subdistrict): received this week ("current"), in the baseline
+    weeks ("baseline") and in the weeks around the same week last year ("last_year"), summed by
+    the database."""
+    in_range = (Q(day__gte=base_start, day__lte=as_of) | Q(day__gte=ly_start, day__lte=ly_end))
+    return list(DailyActivity.objects.filter(in_range, received__gt=0)
+                .values("category1", "category2", "subdistrict")
+                .annotate(current=Sum("received", filter=Q(day__gte=week_start, day__lte=as_of)),
+                          baseline=Sum("received", filter=Q(day__gte=base_start, day__lt=week_start)),
+                          last_year=Sum("received", filter=Q(day__gte=ly_start, day__lte=ly_end)))
+                .order_by())
 
 
 def early_warnings(as_of: dt.date | None = None, *, kinds=tuple(KINDS)) -> list[Warning]:
@@ -89,31 +89,26 @@ def early_warnings(as_of: dt.date | None = None, *, kinds=tuple(KINDS)) -> list[
     week_start = as_of - 6 * ONE_DAY
     base_start = week_start - 7 * BASELINE_WEEKS * ONE_DAY
     ly_start, ly_end = week_start - LAST_YEAR - 7 * ONE_DAY, as_of - LAST_YEAR + 7 * ONE_DAY
-    recent = _weekly(base_start, as_of)
-    last_year = _weekly(ly_start, ly_end)
     has_last_year = DailyActivity.objects.filter(day__gte=ly_start, day__lte=ly_end, received__gt=0).exists()
-
-    grouped: dict[tuple, list] = defaultdict(lambda: [defaultdict(int), defaultdict(int)])
-    for source, index in ((recent, 0), (last_year, 1)):
-        for (category, place), days in source.items():
-            keys = {"category": (category, None), "place": (None, place), "category_place": (category, place)}
-            for kind in kinds:
-                key = keys[kind]
-                if (kind != "place" and category is None) or (kind != "category" and place is None):
-                    continue
-                for day, n in days.items():
-                    grouped[(kind, *key)][index][day] += n
+    grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in _counts(week_start, as_of, base_start, ly_start, ly_end):
+        category, place = row["category2"] or row["category1"], row["subdistrict"]
+        keys = {"category": (category, None), "place": (None, place), "category_place": (category, place)}
+        for kind in kinds:
+            if (kind != "place" and category is None) or (kind != "category" and place is None):
+                continue
+            sums = grouped[(kind, *keys[kind])]
+            for i, name in enumerate(("current", "baseline", "last_year")):
+                sums[i] += row[name] or 0
 
     thresholds = {"min_count": settings.ZHILI_WARNING_MIN_COUNT, "min_ratio": settings.ZHILI_WARNING_MIN_RATIO,
                   "max_p": settings.ZHILI_WARNING_MAX_P}
     found = []
-    for (kind, category, place), (days, days_last_year) in grouped.items():
-        observed = _sum(days, week_start, as_of)
+    for (kind, category, place), (observed, baseline, last_year) in grouped.items():
         if observed < settings.ZHILI_WARNING_MIN_COUNT:
             continue
-        wow = formulas.rise(observed, _sum(days, base_start, week_start - ONE_DAY) / BASELINE_WEEKS, **thresholds)
-        yoy = formulas.rise(observed, _sum(days_last_year, ly_start, ly_end) / 3, **thresholds) \
-            if has_last_year else None
+        wow = formulas.rise(observed, baseline / BASELINE_WEEKS, **thresholds)
+        yoy = formulas.rise(observed, last_year / 3, **thresholds) if has_last_year else None
         if wow.flagged or (yoy is not None and yoy.flagged):
             found.append((kind, category, place, observed, wow, yoy))
     categories = {c.pk: c for c in Category.objects.filter(pk__in={f[1] for f in found if f[1]})

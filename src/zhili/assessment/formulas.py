@@ -36,7 +36,7 @@ from scipy.special import gammainc
 # --- counts ------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Counts:
     """What the event log says about one unit (or place, category …) in one period.
 

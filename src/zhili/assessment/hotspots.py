@@ -188,14 +188,15 @@ def group_messages(messages: list[_Message]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _describe(group: list[_Message]) -> str:
-    """The title nearest the group's centre: the one sharing most character bigrams with the rest."""
+def _central(group: list[_Message]) -> _Message:
+    """The message nearest the group's centre: its title shares most character bigrams with the
+    others' (its title is the group's one-line description)."""
     if len(group) == 1:
-        return group[0].title
+        return group[0]
     grams = [Counter(m.title[i:i + 2] for i in range(len(m.title) - 1)) for m in group]
     total = sum(grams, Counter())
     best = max(range(len(group)), key=lambda i: (sum(min(c, total[g] - c) for g, c in grams[i].items()), -len(group[i].title)))
-    return group[best].title
+    return group[best]
 
 
 def find_hotspots(period: Period) -> HotspotRun:
@@ -217,14 +218,15 @@ def find_hotspots(period: Period) -> HotspotRun:
         subdistricts = Counter(m.subdistrict_name for m in group if m.subdistrict_name)
         categories = Counter(levels.get(m.category, (None,))[0] for m in group if m.category)
         group.sort(key=lambda m: (m.at, m.pk))
+        central = _central(group)
         candidates.append({
-            "heat": formulas.heat_index(by_person), "description": _describe(group)[:200],
+            "heat": formulas.heat_index(by_person), "description": central.title[:200],
             "place": (_dominant_place(group) or (subdistricts.most_common(1)[0][0] if subdistricts else ""))[:100],
             "category1_id": categories.most_common(1)[0][0] if categories else None,
             "requests": len(group), "people": len(by_person), "votes_up": sum(m.votes_up for m in group),
             "first_at": group[0].at, "last_at": group[-1].at,
             "subdistricts": "、".join(name for name, _ in subdistricts.most_common(3))[:200],
-            "representative_id": group[-1].pk, "member_ids": [m.pk for m in group],
+            "representative_id": central.pk, "member_ids": [m.pk for m in group],
         })
     candidates.sort(key=lambda c: (-c["heat"], -c["people"], c["first_at"]))
     with transaction.atomic():
@@ -239,12 +241,30 @@ def find_hotspots(period: Period) -> HotspotRun:
     return run
 
 
-def top(period: Period, n: int = 5, *, compute: bool = True) -> list[Hotspot]:
-    """The ``n`` hottest matters of a month (computed and stored first when missing and
-    ``compute``)."""
+def window_size(period: Period) -> int:
+    high = period.bounds()[1]
+    low = high - dt.timedelta(days=settings.ZHILI_HOTSPOT_WINDOW_DAYS)
+    return ServiceRequest.objects.filter(received_at__gte=low, received_at__lt=high).count()
+
+
+def top(period: Period, n: int = 5, *, inline_limit: int | None = None) -> list[Hotspot]:
+    """The ``n`` hottest matters of a month. A month without a stored run is computed now when its
+    window holds at most ``inline_limit`` requests (None: always); a larger one is marked
+    "deferred" (an empty run, ``parameters["deferred"]``) for the worker or ``zhili
+    find-hotspots`` to compute, and gives [] until then."""
     run = HotspotRun.objects.filter(month=period.start).first()
-    if run is None:
-        if not compute:
+    if run is None or (inline_limit is None and run.parameters.get("deferred")):
+        size = window_size(period) if inline_limit is not None else 0
+        if inline_limit is not None and size > inline_limit:
+            high = period.bounds()[1]
+            HotspotRun.objects.get_or_create(month=period.start, defaults={
+                "window_start": high - dt.timedelta(days=settings.ZHILI_HOTSPOT_WINDOW_DAYS), "window_end": high,
+                "analysed": 0, "parameters": {"deferred": True, "requests": size}})
             return []
         run = find_hotspots(period)
-    return list(run.hotspots.select_related("category1").order_by("rank")[:n])
+    return list(run.hotspots.select_related("category1", "run").order_by("rank")[:n])
+
+
+def is_deferred(period: Period) -> bool:
+    """True while a month's hotspots wait for the worker (too many requests to compute in a page)."""
+    return HotspotRun.objects.filter(month=period.start, parameters__deferred=True).exists()

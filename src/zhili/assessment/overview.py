@@ -46,9 +46,9 @@ def _case(kind: str, request: ServiceRequest, reply: str, note: str) -> Case:
                 _excerpt(reply, 200), note)
 
 
-def typical_cases(period: Period) -> list[Case]:
-    """Up to three cases of the month: the best-scored reply, the request most citizens supported
-    (up-votes), and the slowest reply."""
+def typical_cases(period: Period, top_hotspot=None) -> list[Case]:
+    """Up to three cases of the month: the best-scored reply, the request that represents the
+    hottest matter (群众关注), and the slowest reply."""
     low, high = period.bounds()
     cases = []
     reviews = ReplyReview.objects.filter(replied_at__gte=low, replied_at__lt=high).select_related(
@@ -57,12 +57,13 @@ def typical_cases(period: Period) -> list[Case]:
     if best is not None:
         cases.append(_case("优秀答复", best.request, best.event.note,
                            f"答复质量 {best.score * 100:.0f} 分，{best.working_days} 个工作日答复"))
-    voted = (ServiceRequest.objects.filter(received_at__gte=low, received_at__lt=high, votes_up__gt=0)
-             .select_related("lead_unit").order_by("-votes_up", "id").first())
-    if voted is not None:
-        reply = RequestEvent.objects.filter(request=voted, action="reply").order_by("-seq").values_list(
-            "note", flat=True).first() or ""
-        cases.append(_case("群众关注", voted, reply, f"{voted.votes_up} 位网民点赞支持"))
+    if top_hotspot is not None and top_hotspot.representative_id:
+        request = ServiceRequest.objects.select_related("lead_unit").filter(pk=top_hotspot.representative_id).first()
+        if request is not None:
+            reply = RequestEvent.objects.filter(request=request, action="reply").order_by("-seq").values_list(
+                "note", flat=True).first() or ""
+            cases.append(_case("群众关注", request, reply,
+                               f"本月最热问题：{top_hotspot.people} 人反映 {top_hotspot.requests} 件"))
     slowest = reviews.order_by("-working_days", "event_id").first()
     if slowest is not None and (best is None or slowest.pk != best.pk):
         cases.append(_case("办理超时", slowest.request, slowest.event.note,
@@ -70,7 +71,13 @@ def typical_cases(period: Period) -> list[Case]:
     return cases
 
 
-def month_overview(period: Period, *, hotspot_count: int = 5, weakest: int = 5) -> dict:
+# What a page may compute while it loads (requests in the hotspot window / replies not yet scored);
+# more is left to the worker, and the report (``complete=True``) computes everything.
+INLINE_HOTSPOT_REQUESTS = 20_000
+INLINE_REPLIES = 2_000
+
+
+def month_overview(period: Period, *, hotspot_count: int = 5, weakest: int = 5, complete: bool = False) -> dict:
     """Everything the dashboard's assessment section and the monthly report show for ``period``.
 
     Keys: period, district_name, totals (``stats.totals(month=…)``), previous (the month before),
@@ -78,10 +85,17 @@ def month_overview(period: Period, *, hotspot_count: int = 5, weakest: int = 5) 
     (lists of Row), daily ([(day, received)]), hotspots (top ``hotspot_count``), warnings (of the
     week ending on the month's last day with data), replies (``replies.summary``),
     weakest_replies, cases (``typical_cases``).
+
+    Hotspots and reply scores are stored results: with ``complete`` (the report) missing ones are
+    computed first; otherwise only as much as ``INLINE_*`` allows (a page stays fast on a big
+    district; the worker fills in the rest), so a page never shows other numbers than a report
+    made after it, only possibly fewer scored replies before the worker has run.
     """
+    replies.ensure(period, None if complete else INLINE_REPLIES)
     last = period.end - dt.timedelta(days=1)
     latest = metrics.latest_day()
     as_of = min(last, latest) if latest and latest >= period.start else last
+    hot = hotspots.top(period, hotspot_count, inline_limit=None if complete else INLINE_HOTSPOT_REQUESTS)
     return {
         "period": period,
         "district_name": district_name(),
@@ -92,9 +106,10 @@ def month_overview(period: Period, *, hotspot_count: int = 5, weakest: int = 5) 
         "subdistricts": metrics.assess(period, "subdistrict"),
         "categories": metrics.assess(period, "category"),
         "daily": metrics.daily(period),
-        "hotspots": hotspots.top(period, hotspot_count),
+        "hotspots": hot,
+        "hotspots_deferred": not hot and hotspots.is_deferred(period),
         "warnings": early_warning.early_warnings(as_of),
         "replies": replies.summary(period),
         "weakest_replies": replies.weakest(period, weakest),
-        "cases": typical_cases(period),
+        "cases": typical_cases(period, hot[0] if hot else None),
     }

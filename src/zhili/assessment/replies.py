@@ -107,16 +107,20 @@ def similarities(messages: list[str], replies: list[str]) -> list[float]:
     return [float(x) for x in np.asarray(a.multiply(b).sum(axis=1)).ravel()]
 
 
-def assess_replies(limit: int | None = None) -> int:
-    """Score every REPLY event without a review (at most ``limit``). Returns how many were scored."""
+def assess_replies(period: Period | None = None, limit: int | None = None) -> int:
+    """Score every REPLY event (of ``period``, when given) without a review, at most ``limit``.
+    Returns how many were scored."""
     weights = settings.ZHILI_REPLY_QUALITY_WEIGHTS
     full_at = settings.ZHILI_REPLY_RELEVANCE_FULL
     limit_days = settings.ZHILI_DEFAULT_TIME_LIMIT_DAYS
     done = 0
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
-        events = list(RequestEvent.objects.filter(action=Action.REPLY)
-                      .exclude(pk__in=ReplyReview.objects.values("event_id"))
+        pending = RequestEvent.objects.filter(action=Action.REPLY)
+        if period is not None:
+            low, high = period.bounds()
+            pending = pending.filter(at__gte=low, at__lt=high)
+        events = list(pending.exclude(pk__in=ReplyReview.objects.values("event_id"))
                       .select_related("request").order_by("id")[:size])
         if not events:
             break
@@ -138,22 +142,35 @@ def assess_replies(limit: int | None = None) -> int:
     return done
 
 
+def unscored(period: Period) -> int:
+    """How many replies of the period have no review yet (two counts on indexes)."""
+    low, high = period.bounds()
+    replies = RequestEvent.objects.filter(action=Action.REPLY, at__gte=low, at__lt=high).count()
+    return max(0, replies - _in(period).count())
+
+
+def ensure(period: Period, inline_limit: int | None) -> None:
+    """Score the period's replies now when at most ``inline_limit`` are waiting (None: all);
+    larger backlogs are left to the worker (``zhili assess-replies``)."""
+    waiting = unscored(period)
+    if waiting and (inline_limit is None or waiting <= inline_limit):
+        assess_replies(period)
+
+
 def _in(period: Period):
     low, high = period.bounds()
     return ReplyReview.objects.filter(replied_at__gte=low, replied_at__lt=high)
 
 
 def weakest(period: Period, n: int = 20) -> list[ReplyReview]:
-    """The ``n`` lowest-scored replies of the period (scored first when needed), weakest first."""
-    assess_replies()
+    """The ``n`` lowest-scored replies of the period, weakest first (see ``ensure``)."""
     return list(_in(period).select_related("request", "unit", "event").order_by("score", "event_id")[:n])
 
 
 def summary(period: Period) -> dict:
     """{"replies", "score", "relevance", "completeness", "timeliness" (means 0–1 or None),
     "within_limit" (share replied within the limit), "by_unit": [{"unit", "replies", "score"}],
-    "missing": {label: share of replies lacking it}}."""
-    assess_replies()
+    "missing": {label: share of replies lacking it}} over the replies scored so far."""
     reviews = _in(period)
     limit_days = settings.ZHILI_DEFAULT_TIME_LIMIT_DAYS
     totals = reviews.aggregate(replies=Count("id"), score=Avg("score"), relevance=Avg("relevance"),

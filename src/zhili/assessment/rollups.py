@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
@@ -57,11 +57,8 @@ TO_UNIT = [Action.DISPATCH, Action.REASSIGN]
 PLACE_OR_CATEGORY = [Action.CLASSIFY, Action.DISPATCH]
 
 
-def _fu(**kwargs) -> Q:
-    return Q(action=Action.FOLLOW_UP, superseded=False, **kwargs)
-
-
-# Counts column → condition on an event (annotated with ``superseded``).
+# Counts column → condition on an event. Follow-up columns count valid follow-ups only (the
+# latest of their order in their month), in a query of their own.
 CONDITIONS: dict[str, Q] = {
     "received": Q(action=Action.INTAKE),
     "dispatched": Q(action__in=TO_UNIT),
@@ -71,19 +68,21 @@ CONDITIONS: dict[str, Q] = {
     "replied_on_time": Q(action=Action.REPLY, data__on_time=True),
     "returned": Q(action=Action.RETURN),
     "reopened": Q(action=Action.REOPEN),
-    "followed_up": _fu(),
-    "contacted": _fu(data__contacted=True),
-    "solved": _fu(data__solved=True),
-    "result_satisfied": _fu(data__result_satisfaction="satisfied"),
-    "result_basic": _fu(data__result_satisfaction="basically_satisfied"),
-    "result_dissatisfied": _fu(data__result_satisfaction="dissatisfied"),
-    "service_satisfied": _fu(data__service_satisfaction="satisfied"),
-    "service_basic": _fu(data__service_satisfaction="basically_satisfied"),
-    "service_dissatisfied": _fu(data__service_satisfaction="dissatisfied"),
     "closed": Q(action=Action.CLOSE),
     "red_carded": Q(action=Action.RED_CARD),
 }
-assert set(CONDITIONS) == set(Counts.names())
+FOLLOW_UP_CONDITIONS: dict[str, Q] = {
+    "followed_up": Q(),
+    "contacted": Q(data__contacted=True),
+    "solved": Q(data__solved=True),
+    "result_satisfied": Q(data__result_satisfaction="satisfied"),
+    "result_basic": Q(data__result_satisfaction="basically_satisfied"),
+    "result_dissatisfied": Q(data__result_satisfaction="dissatisfied"),
+    "service_satisfied": Q(data__service_satisfaction="satisfied"),
+    "service_basic": Q(data__service_satisfaction="basically_satisfied"),
+    "service_dissatisfied": Q(data__service_satisfaction="dissatisfied"),
+}
+assert set(CONDITIONS) | set(FOLLOW_UP_CONDITIONS) == set(Counts.names())
 
 
 @dataclass
@@ -111,6 +110,41 @@ def category_levels() -> dict[int, tuple[int | None, int | None]]:
     return levels
 
 
+# --- writing many rows --------------------------------------------------------------------------------
+
+def insert_rows(model, fields: list[str], rows) -> None:
+    """Insert plain tuples fast: COPY on PostgreSQL, executemany elsewhere (rollup rows only; no
+    model logic runs for them)."""
+    table = model._meta.db_table
+    columns = [model._meta.get_field(name).column for name in fields]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            batch: list = []
+            sql = (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the model
+                   f"VALUES ({', '.join(['%s'] * len(columns))})")
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 5_000:
+                    cursor.executemany(sql, batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+
+
+DAILY_FIELDS = ["day", "unit", "category1", "category2", "subdistrict", *Counts.names()]
+MEMBER_FIELDS = ["request_id", "month", "state", "lead_unit_id", "category1_id", "subdistrict_id"]
+
+
+def _daily_rows(rows: dict[tuple, Counts]):
+    names = Counts.names()
+    for key, counts in rows.items():
+        yield (*key, *(getattr(counts, n) for n in names))
+
+
 # --- DailyActivity ------------------------------------------------------------------------------------
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -123,41 +157,39 @@ def aggregate_days(start: dt.date, end: dt.date, levels=None) -> dict[tuple, Cou
     {(day, unit id, category1 id, category2 id, subdistrict id): Counts}. Zero rows are left out."""
     levels = category_levels() if levels is None else levels
     low, high = _bounds(start, end)
+    events = RequestEvent.objects.filter(at__gte=low, at__lt=high).annotate(
+        day=TruncDate("at", tzinfo=LOCAL_TZ),
+        unit=Case(When(action__in=TO_UNIT, then=F("to_unit_id")), default=F("from_unit_id")),
+        category=F("request__category_id"), place=F("request__subdistrict_id"))
     later_follow_up = (RequestEvent.objects
                        .filter(request_id=OuterRef("request_id"), action=Action.FOLLOW_UP, seq__gt=OuterRef("seq"))
                        .annotate(month=TruncMonth("at", tzinfo=LOCAL_TZ))
                        .filter(month=OuterRef("event_month")))
-    rows = (RequestEvent.objects
-            .filter(at__gte=low, at__lt=high, action__in=COUNTED)
-            .annotate(event_month=TruncMonth("at", tzinfo=LOCAL_TZ))
-            .annotate(superseded=Exists(later_follow_up),
-                      day=TruncDate("at", tzinfo=LOCAL_TZ),
-                      unit=Case(When(action__in=TO_UNIT, then=F("to_unit_id")), default=F("from_unit_id")),
-                      category=F("request__category_id"), place=F("request__subdistrict_id"))
-            .values("day", "unit", "category", "place")
-            .annotate(**{name: Count("id", filter=condition) for name, condition in CONDITIONS.items()})
-            .order_by())
+    queries = [
+        (events.filter(action__in=[a for a in COUNTED if a != Action.FOLLOW_UP]), CONDITIONS),
+        (events.filter(action=Action.FOLLOW_UP).annotate(event_month=TruncMonth("at", tzinfo=LOCAL_TZ))
+         .filter(~Exists(later_follow_up)), FOLLOW_UP_CONDITIONS),
+    ]
     result: dict[tuple, Counts] = defaultdict(Counts)
-    names = Counts.names()
-    for row in rows:
-        day = row["day"]
-        if isinstance(day, str):  # SQLite may hand back text
-            day = dt.date.fromisoformat(day[:10])
-        c1, c2 = levels.get(row["category"], (None, None)) if row["category"] else (None, None)
-        key = (day, row["unit"], c1, c2, row["place"])
-        result[key] = result[key] + Counts(**{n: row[n] for n in names})
+    for queryset, conditions in queries:
+        rows = (queryset.values("day", "unit", "category", "place")
+                .annotate(**{name: Count("id", filter=condition) for name, condition in conditions.items()})
+                .order_by())
+        for row in rows.iterator(chunk_size=10_000):
+            day = row["day"]
+            if isinstance(day, str):  # SQLite may hand back text
+                day = dt.date.fromisoformat(day[:10])
+            c1, c2 = levels.get(row["category"], (None, None)) if row["category"] else (None, None)
+            counts = result[(day, row["unit"], c1, c2, row["place"])]
+            for name in conditions:
+                setattr(counts, name, getattr(counts, name) + row[name])
     return {k: v for k, v in result.items() if any(v.as_dict().values())}
 
 
 def _write_days(start: dt.date, end: dt.date, levels) -> None:
     rows = aggregate_days(start, end, levels)
     DailyActivity.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyActivity.objects.bulk_create(
-        [DailyActivity(day=day, unit_id=unit, category1_id=c1, category2_id=c2, subdistrict_id=place,
-                       **counts.as_dict())
-         for (day, unit, c1, c2, place), counts in rows.items()],
-        batch_size=CHUNK,
-    )
+    insert_rows(DailyActivity, DAILY_FIELDS, _daily_rows(rows))
 
 
 def _runs(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -242,25 +274,44 @@ def _rebuild_cells(levels) -> None:
     RequestCellMember.objects.all().delete()
     RequestCell.objects.all().delete()
     counts: Counter = Counter()
-    batch: list[RequestCellMember] = []
-    rows = ServiceRequest.objects.order_by().values_list(
-        "id", "state", "lead_unit_id", "category_id", "subdistrict_id", "received_at")
-    for pk, state, unit, category, place, received in rows.iterator(chunk_size=20_000):
-        key = (month_start(local_day(received)), state, unit,
-               levels.get(category, (None, None))[0] if category else None, place)
-        counts[key] += 1
-        batch.append(RequestCellMember(request_id=pk, month=key[0], state=state, lead_unit_id=unit,
-                                       category1_id=key[3], subdistrict_id=place))
-        if len(batch) >= 20_000:
-            RequestCellMember.objects.bulk_create(batch, batch_size=20_000)
-            batch = []
-    RequestCellMember.objects.bulk_create(batch, batch_size=20_000)
-    RequestCell.objects.bulk_create(
-        [RequestCell(month=k[0], state=k[1], lead_unit_id=k[2], category1_id=k[3], subdistrict_id=k[4], requests=n)
-         for k, n in counts.items()], batch_size=CHUNK)
+    months: dict = {}
+    last = 0
+    while True:  # by id ranges: a batch is read whole before it is written (one connection)
+        batch = list(ServiceRequest.objects.filter(pk__gt=last).order_by("pk").values_list(
+            "id", "state", "lead_unit_id", "category_id", "subdistrict_id", "received_at")[:100_000])
+        if not batch:
+            break
+        members = []
+        for pk, state, unit, category, place, received in batch:
+            day = received.astimezone(LOCAL_TZ).date()
+            month = months.get(day)
+            if month is None:
+                month = months[day] = day.replace(day=1)
+            key = (month, state, unit, levels.get(category, (None, None))[0] if category else None, place)
+            counts[key] += 1
+            members.append((pk, *key))
+        insert_rows(RequestCellMember, MEMBER_FIELDS, members)
+        last = batch[-1][0]
+    insert_rows(RequestCell, ["month", "state", "lead_unit", "category1", "subdistrict", "requests"],
+                [(*key, n) for key, n in counts.items()])
 
 
 # --- refresh ---------------------------------------------------------------------------------------------
+
+def _tune_for_bulk() -> None:
+    """PostgreSQL: room for the hash joins of a rebuild (this transaction only)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+def _tune_for_small() -> None:
+    """PostgreSQL: no JIT compilation for the small queries of an incremental refresh (it costs
+    more than the queries themselves)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
 
 def _locked_state() -> RollupState:
     RollupState.objects.get_or_create(name=STATE)
@@ -281,6 +332,7 @@ def refresh() -> RefreshResult:
             return RefreshResult(seconds=time.monotonic() - started)
         if top - state.last_event_id > REBUILD_ABOVE:
             return _rebuild(state, top, started)
+        _tune_for_small()
         gap_ids = [int(k) for k in state.gaps]
         new_events = list(RequestEvent.objects.filter(
             Q(id__gt=state.last_event_id, id__lte=top) | Q(id__in=gap_ids)
@@ -326,13 +378,10 @@ def _rebuild(state: RollupState, top: int, started: float) -> RefreshResult:
     span = RequestEvent.objects.filter(id__lte=top).aggregate(first=Min("at"), last=Max("at"))
     days = 0
     if span["first"] is not None:
-        month = month_start(local_day(span["first"]))
-        last = local_day(span["last"])
-        while month <= last:
-            following = (month + dt.timedelta(days=32)).replace(day=1)
-            _write_days(month, following, levels)
-            days += (following - month).days
-            month = following
+        first, last = local_day(span["first"]), local_day(span["last"]) + dt.timedelta(days=1)
+        _tune_for_bulk()
+        insert_rows(DailyActivity, DAILY_FIELDS, _daily_rows(aggregate_days(first, last, levels)))
+        days = (last - first).days
     _rebuild_cells(levels)
     state.last_event_id, state.gaps, state.refreshed_at = top, {}, timezone.now()
     state.save()

@@ -24,7 +24,7 @@ def build(period: Period, fmt: str, overview: dict | None = None) -> bytes:
     and ``fonts.MissingFont`` (with the install command) when a PDF cannot get its fonts."""
     if fmt not in FORMATS:
         raise ValueError(f"未知的报告格式“{fmt}”（可用：{'、'.join(FORMATS)}）")
-    overview = overview or month_overview(period)
+    overview = overview or month_overview(period, complete=True)
     if fmt == "pdf":
         from .pdf import render
     else:

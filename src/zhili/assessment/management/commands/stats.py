@@ -1,24 +1,32 @@
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from zhili.assessment.periods import Period
 from zhili.assessment.stats import totals
 from zhili.requests.choices import State
 
 
 class Command(BaseCommand):
-    help = "工单统计：总数、按状态、按一级分类、按主办单位、未派单数。--json 时最后一行输出一个 JSON 对象。"
+    help = ("工单统计：总数、按状态、按一级分类、按主办单位、未派单数。--json 时最后一行输出一个 JSON 对象；"
+            "--month YYYY-MM 只统计该月受理的工单（与月度报告的数字相同）。")
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="最后一行输出 JSON")
+        parser.add_argument("--month", help="只统计该月（YYYY-MM）受理的工单")
 
     def handle(self, *args, **options):
-        data = totals()
+        try:
+            period = Period.parse(options["month"]) if options.get("month") else None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        data = totals(month=period)
         if options.get("json"):
             self.stdout.write(json.dumps(data, ensure_ascii=False))
             return
         labels = dict(State.choices)
-        self.stdout.write(f"工单总数 {data['requests']}，未派单 {data['undispatched']}，超期 {data['overdue']}")
+        scope = f"{period.title}受理的" if period else ""
+        self.stdout.write(f"{scope}工单总数 {data['requests']}，未派单 {data['undispatched']}，超期 {data['overdue']}")
         for title, key, names in [("按状态", "by_state", labels), ("按一级分类", "by_category", {}),
                                   ("按主办单位", "by_lead_unit", {})]:
             self.stdout.write(title + "：")
