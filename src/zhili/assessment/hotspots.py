@@ -268,3 +268,11 @@ def top(period: Period, n: int = 5, *, inline_limit: int | None = None) -> list[
 def is_deferred(period: Period) -> bool:
     """True while a month's hotspots wait for the worker (too many requests to compute in a page)."""
     return HotspotRun.objects.filter(month=period.start, parameters__deferred=True).exists()
+
+
+def members(hotspot: Hotspot, n: int) -> list[tuple[str, str]]:
+    """(number, title) of the first ``n`` requests of a hotspot, in time order."""
+    ids = hotspot.member_ids[:n]
+    found = {pk: (number, title) for pk, number, title in
+                 ServiceRequest.objects.filter(pk__in=ids).values_list("id", "number", "title")}
+    return [found[pk] for pk in ids if pk in found]
