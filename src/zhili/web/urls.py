@@ -1,5 +1,7 @@
 from django.urls import path
 
+from zhili.assessment import views as assessment
+
 from . import views, views_actions, views_export, views_intake, views_work
 
 app_name = "web"
@@ -21,4 +23,10 @@ urlpatterns = [
     path("queue/export.xlsx", views_export.export_queue, name="export-queue"),
     path("inbox/export.xlsx", views_export.export_inbox, name="export-inbox"),
     path("supervision/export.xlsx", views_export.export_board, name="export-board"),
+    path("assessment/", assessment.ranking, name="assessment"),
+    path("assessment/panel/", assessment.panel, name="assessment-panel"),
+    path("assessment/hotspots/", assessment.hotspot_list, name="hotspots"),
+    path("assessment/warnings/", assessment.warnings, name="early-warnings"),
+    path("assessment/replies/", assessment.reply_quality, name="reply-quality"),
+    path("assessment/report/", assessment.report_download, name="assessment-report"),
 ]
