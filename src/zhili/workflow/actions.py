@@ -28,7 +28,7 @@ from zhili.requests.choices import (
 from zhili.requests.models import AssistingUnit, Reminder, RequestEvent, ServiceRequest
 from zhili.requests.privacy import normalise_phone
 from zhili.routing.dispatch import find_lead_unit
-from zhili.routing.suggest import Suggestion, suggest_many
+from zhili.routing.suggest import Suggestion, resolve_place, suggest_many
 from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
 
@@ -511,7 +511,11 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
     category is given or the model's confidence reaches ``ZHILI_AUTO_DISPATCH_THRESHOLD``
     (or ``force``). Returns the resulting state. Never raises because the classifier is missing.
     """
-    if suggestion is None:
+    if suggestion is None and given_category is not None:
+        # The category is given (a source label, an Open311 service_code): the place is all we need.
+        subdistrict, community = resolve_place(request.address, f"{request.title} {request.description}")
+        suggestion = Suggestion(None, None, None, subdistrict, community, None)
+    elif suggestion is None:
         suggestion = suggest_many([(request.title, request.description, request.address)])[0]
     category = given_category or suggestion.category
     confidence = None if given_category else suggestion.confidence
