@@ -1,7 +1,7 @@
 """Assessment at scale on PostgreSQL: monthly rankings and the dashboard's queries over millions of
 synthetic work orders, and the incremental refresh of the rollups.
 
-Steps (each timed): create the database ``zhili_bench`` on 127.0.0.1:5432 (user postgres, trust),
+Steps (each timed): create the database ``zhili_bench_assessment`` on 127.0.0.1:5432 (user postgres, trust),
 migrate and load the reference data; generate ``--count`` synthetic orders with their events
 (``zhili.assessment.generator``: COPY in batches of 20,000 orders, the non-unique indexes of the two
 big tables dropped during the load and rebuilt after); rebuild the rollups; run each reader 20
@@ -86,7 +86,7 @@ def main() -> None:  # noqa: C901 - a script of steps
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--db", default="zhili_bench")
+    parser.add_argument("--db", default="zhili_bench_assessment")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse a database kept by an earlier run")
     parser.add_argument("--new-events", type=int, default=10_000)

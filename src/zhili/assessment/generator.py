@@ -415,6 +415,20 @@ def _field(value) -> str:
     return str(value)
 
 
+_JSON: dict = {}
+
+
+def _json(data: dict) -> str:
+    """The escaped JSON text of an event's data; the few shapes a load repeats are cached."""
+    key = tuple(data.items())
+    text = _JSON.get(key)
+    if text is None:
+        if len(_JSON) > 500_000:
+            _JSON.clear()
+        text = _JSON[key] = _escape(json.dumps(data, ensure_ascii=False))
+    return text
+
+
 def _event_line(pk, request_id, seq, action, actor, actor_unit, from_state, to_state, from_unit, to_unit, note,
                 confidence, data, at) -> str:
     """An event row in COPY's text format (the hot loop of a load: states and actions need no
@@ -423,7 +437,7 @@ def _event_line(pk, request_id, seq, action, actor, actor_unit, from_state, to_s
             f"{NULL if actor_unit is None else actor_unit}\t{from_state}\t{to_state}\t"
             f"{NULL if from_unit is None else from_unit}\t{NULL if to_unit is None else to_unit}\t"
             f"{_escape(note) if note else ''}\t{NULL if confidence is None else confidence}\t"
-            f"{_escape(json.dumps(data, ensure_ascii=False)) if data else '{}'}\t{at.isoformat()}\n")
+            f"{_json(data) if data else '{}'}\t{at.isoformat()}\n")
 
 
 def _copy(table: str, columns: list[str], lines: list[str]) -> None:
@@ -444,7 +458,7 @@ def _write(orders: list[_Order], first_event_id: int) -> int:
             pk += 1
     if connection.vendor == "postgresql":
         _copy(ServiceRequest._meta.db_table, REQUEST_COLUMNS,
-              ["\t".join([_field(v) for v in row]) + "\n" for row in request_rows])
+              ["\t".join(map(_field, row)) + "\n" for row in request_rows])
         _copy(RequestEvent._meta.db_table, EVENT_COLUMNS, [_event_line(*row) for row in event_rows])
     else:
         ServiceRequest.objects.bulk_create(
