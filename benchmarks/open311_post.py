@@ -176,7 +176,7 @@ def main() -> None:
         key = zhili(env, "apikey", "create", "benchmark", "--rate", "1000000/min").strip().splitlines()[-1]
         codes = [line.split("\t")[0] for line in zhili(env, "shell", "-c", (
             "from zhili.open311.services import published_categories as p; print('\\n'.join(c.code for c in p()))"
-        )).split() if line.strip().isdigit()]
+        )).split() if line.strip().isdigit() and len(line.strip()) == 6]  # leaf codes: 3 × 2 digits
         server = subprocess.Popen(  # noqa: S603 - our own server, on 127.0.0.1
             [str(BIN / "gunicorn"), "zhili.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
              "--workers", str(args.workers), "--worker-class", "sync", "--log-level", "warning"],
