@@ -240,7 +240,7 @@ class Generator:
         row.update(
             id=pk, number=number, channel=channel,
             request_type=r.choices([t for t, _ in TYPES], [w for _, w in TYPES])[0], title=title[:200],
-            description=text, address=place, subdistrict_id=sub, community_id=community, state=State.RECEIVED,
+            description=text, address=place, subdistrict_id=sub, community_id=community, state="",
             version=0, received_at=received, extension_days_total=0, pending_extension_reason="",
             supervision_level=0, red_cards=0, return_count=0, reopen_count=0, decline_reason="", resolution="",
             service_satisfaction="", result_satisfaction="", requester_name=f"G{r.randrange(10 ** 7):07d}",
@@ -264,6 +264,8 @@ class Generator:
             return
         confidence = round(r.uniform(0.6, 0.99), 4)
         t += dt.timedelta(seconds=r.randrange(1, 30))
+        if t > now:
+            return
         o.step(Action.CLASSIFY, t, confidence=confidence, note="模型分类", category_id=category.pk,
                data={"category_code": category.code, "category": category.full_name, "model_version": SOURCE})
         lead = self.lead(category, o.row["subdistrict_id"])
@@ -520,7 +522,8 @@ def generate(count: int, *, seed: int = 1, start: dt.date | None = None, end: dt
     start = start or end.replace(year=end.year - 3)
     now = now or dt.datetime.now(LOCAL_TZ)
     generator = Generator(seed, start, end, now)
-    moments = generator.received_times(count)
+    moments = [m for m in generator.received_times(count) if m <= now]  # none received in the future
+    count = len(moments)
     tasks = [(offset, moments[offset:offset + batch]) for offset in range(0, count, batch)]
     done = events = 0
     if workers > 1 and connection.vendor == "postgresql":
