@@ -81,12 +81,12 @@ def take_call_by_keyboard(site, page, call: dict, shot: str) -> ServiceRequest:
     panel.locator("[data-suggest='lead-unit']").filter(has_text="教育和体育局").wait_for()
     assert "解放路街道" in panel.locator("[data-suggest='place']").inner_text()
     if KnowledgeArticle.objects.exists():
-        # Articles of the suggested category come up by themselves; Alt+K searches the rest.
-        page.locator("#kb-results button[name=resolve]").first.wait_for()
+        # Alt+K searches the knowledge base; each article found has its 直办 button.
         page.keyboard.press("Alt+k")
         assert focused(page) == "id_kb"
         page.keyboard.type("供暖")
-        page.locator("#kb-results .kb-article").filter(has_text="济南市供暖期及室温标准").wait_for()
+        article = page.locator("#kb-results .kb-article").filter(has_text="济南市供暖期及室温标准")
+        article.locator("button[name=resolve][accesskey=z]").wait_for()
     site.shot(page, shot)
     before = ServiceRequest.objects.count()
     with page.expect_navigation():
