@@ -100,6 +100,20 @@ def test_operator_takes_a_call_with_the_keyboard_only_and_sees_suggestions(site,
     earlier = order("小学乱收费", category="14", unit_code="370102-D03")
     page = site.login("operator")
     assert page.locator("nav .nav-link", has_text="受理").count() == 1
+    # A half-taken call submitted by mistake: Chinese errors beside the fields, the first one
+    # focused, nothing stored.
+    page.goto(site.url("/intake/"))
+    page.keyboard.type("王女士")
+    page.keyboard.press("Enter")
+    page.keyboard.type("12345")
+    with page.expect_navigation():
+        page.keyboard.press("Alt+s")
+    assert focused(page) == "id_requester_phone"
+    for text in ("联系电话格式不正确", "请填写标题", "请填写诉求内容"):
+        assert page.locator(".invalid-feedback", has_text=text).is_visible()
+    assert page.locator("#id_requester_name").input_value() == "王女士"
+    assert not ServiceRequest.objects.filter(requester_name="王女士").exists()
+    site.shot(page, "operator-0-intake-errors")
     obj = take_call_by_keyboard(site, page, SCHOOL_CALL, "operator-1-intake-suggestions")
     assert page.url == site.url(f"/requests/{obj.number}/")
     assert f"工单 {obj.number} 已受理，按派单目录派至 济南市历下区教育和体育局" in messages(page)

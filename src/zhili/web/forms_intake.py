@@ -51,7 +51,7 @@ def clean_phone(raw: str) -> str:
         digits = digits[2:]
     if not _PHONE_CHARS.match(raw) or not (_MOBILE.match(digits) or _LANDLINE.match(digits)
                                            or _LOCAL.match(digits)):
-        raise forms.ValidationError("联系电话格式不正确：请填写 11 位手机号，或带区号的固定电话（如 0531-86081234）")
+        raise forms.ValidationError("联系电话格式不正确：11 位手机号或带区号的固话")
     return digits
 
 
