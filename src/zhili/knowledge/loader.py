@@ -26,6 +26,8 @@ DEMO_NOTE = "（演示内容：由 Zhili 开发者根据公开规定编写，未
 
 @dataclass
 class LoadResult:
+    """How many articles a load created, changed, and found as they were."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -43,6 +45,7 @@ def _category(path: str, row_number: int) -> Category | None:
 
 
 def _unit(code: str, row_number: int) -> Unit | None:
+    """The unit with that code, or None for an empty cell."""
     code = code.strip()
     if not code:
         return None

@@ -51,11 +51,15 @@ def local_naive(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _label(choices, value) -> str:
+    """The Chinese label of a choice value; "" for none."""
     return choices(value).label if value else ""
 
 
 @dataclass(frozen=True)
 class Column:
+    """One exported column: its Chinese header, width in characters, how a row's value is read
+    from an order, and whether it is a date-time (shown as yyyy-mm-dd hh:mm)."""
+
     header: str
     width: int  # in characters
     value: Callable[[ServiceRequest], object]
@@ -144,6 +148,7 @@ def write_xlsx(sheets: list[tuple[str, QuerySet]], file) -> None:
 
 
 def _letter(index: int) -> str:
+    """1 → "A", 27 → "AA"."""
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(index)

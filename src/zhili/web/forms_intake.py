@@ -134,9 +134,12 @@ class IntakeForm(forms.Form):
         return ROUTE
 
     def clean_requester_phone(self) -> str:
+        """The caller's number as digits (``clean_phone``)."""
         return clean_phone(self.cleaned_data["requester_phone"])
 
     def clean(self):
+        """What the pressed button needs: a decline reason, an active article (``self.article``)
+        or a visible order to merge into (``self.primary``); Chinese errors otherwise."""
         cleaned = super().clean()
         disposition = self.disposition
         if disposition == DECLINE and not cleaned.get("decline_reason"):

@@ -41,6 +41,7 @@ EMPTY_SUGGESTIONS = {
 
 
 def _check_role(user) -> None:
+    """PermissionDenied (403) unless the user is an operator or an administrator."""
     if not has_role(user, *INTAKE_ROLES):
         raise PermissionDenied("受理来电只对话务员和管理员开放")
 

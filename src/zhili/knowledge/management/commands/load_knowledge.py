@@ -1,3 +1,5 @@
+"""``zhili load-knowledge PATH | --demo``: knowledge-base articles from a CSV (see ``knowledge.loader``)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from zhili.datafiles import DataFileNotFound
