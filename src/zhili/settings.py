@@ -197,7 +197,7 @@ ZHILI_WARNING_MAX_P = env_float("ZHILI_WARNING_MAX_P", 0.01)
 # Reply quality: weights of relevance / completeness / timeliness, and the text similarity that
 # counts as fully relevant.
 ZHILI_REPLY_QUALITY_WEIGHTS = tuple(float(w) for w in env_list("ZHILI_REPLY_QUALITY_WEIGHTS", "0.4,0.4,0.2"))
-ZHILI_REPLY_RELEVANCE_FULL = env_float("ZHILI_REPLY_RELEVANCE_FULL", 0.3)
+ZHILI_REPLY_RELEVANCE_FULL = env_float("ZHILI_REPLY_RELEVANCE_FULL", 0.2)
 # Every this many minutes the worker brings the rollups up to date (pages also do it on read).
 ZHILI_ROLLUP_INTERVAL_MINUTES = env_int("ZHILI_ROLLUP_INTERVAL_MINUTES", 5)
 
