@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1:8000
 TIPDM := data/tipdm2020c
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data serve test test-sqlite test-postgres lint browser-setup clean
+.PHONY: help install demo demo-data serve test test-sqlite test-postgres lint browser-setup fonts bench-assessment clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -57,14 +57,24 @@ lint: install ## ruff, Django's checks, no missing migrations, committed OpenAPI
 browser-setup: ## install Debian's chromium (and CJK fonts) for the browser tests when missing
 	scripts/browser-setup.sh
 
-test-sqlite: install browser-setup ## the test suite on SQLite, browser tests included
+# The monthly PDF report needs Chinese fonts (Debian fonts-noto-cjk) and Pango; a fresh machine
+# gets them from apt-get through this target, which the test targets call (nothing is fetched at run time).
+fonts: ## install the CJK fonts and Pango for the PDF report (apt-get) when missing
+	scripts/ensure-fonts.sh
+
+test-sqlite: install browser-setup fonts ## the test suite on SQLite, browser tests included
 	$(BIN)/pytest -q
 
-test-postgres: install ## the test suite on PostgreSQL, without the browser tests (server started if needed; in CI a missing one fails)
+test-postgres: install fonts ## the test suite on PostgreSQL, without the browser tests (server started if needed; in CI a missing one fails)
 	@scripts/ensure-postgres.sh; rc=$$?; \
 	if [ $$rc -eq 2 ]; then echo "!!! PostgreSQL 测试未运行（ZHILI_SKIP_POSTGRES=1）"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit 1; \
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q --ignore=tests/browser
+
+COUNT ?= 10000000
+bench-assessment: install ## rankings and dashboard at scale: COUNT (10M) synthetic orders in a PostgreSQL database of its own
+	@scripts/ensure-postgres.sh
+	$(BIN)/python benchmarks/assessment_scale.py --count $(COUNT)
 
 clean: ## remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var
