@@ -5,8 +5,8 @@ score = w₁ × relevance + w₂ × completeness + w₃ × timeliness (``formula
 ``ZHILI_REPLY_QUALITY_WEIGHTS``, default 0.4 / 0.4 / 0.2), each part 0–1:
 
 - **relevance** — does the reply answer *this* message? Cosine similarity of message (title + text)
-  and reply as TF-IDF vectors of character 2–3-grams, with the vocabulary and weights learnt here
-  from the shipped TipDM replies (``data/tipdm2020c/fj4_messages_replies``: 2,816 messages and
+  and reply as TF-IDF vectors of (hashed) character 2–3-grams, with the weights learnt here from
+  the shipped TipDM replies (``data/tipdm2020c/fj4_messages_replies``: 2,816 messages and
   their official answers); similarity ``ZHILI_REPLY_RELEVANCE_FULL`` or more counts as fully
   relevant (``formulas.relevance_score``).
 - **completeness** — the parts a good reply has (JN 24: the result of the handling, to the caller),
@@ -31,7 +31,8 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Q
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import normalize
 
 from zhili.datafiles import data_path, read_text
@@ -89,12 +90,14 @@ def completeness(reply: str) -> tuple[float, list[str]]:
 
 
 @functools.lru_cache(maxsize=1)
-def _vectorizer() -> TfidfVectorizer:
-    """Character 2–3-gram TF-IDF learnt from the shipped messages and replies (deterministic)."""
+def _vectorizer():
+    """Character 2–3-gram TF-IDF whose weights are learnt from the shipped messages and replies
+    (hashed n-grams: no vocabulary to build, deterministic, a second to train)."""
     rows = list(csv.DictReader(io.StringIO(read_text(data_path(TRAINING_FILE)))))
     corpus = [f"{r['留言主题']} {r['留言详情']}" for r in rows] + [r["答复意见"] for r in rows]
-    return TfidfVectorizer(analyzer="char", ngram_range=(2, 3), min_df=2, max_df=0.5, sublinear_tf=True,
-                           dtype=np.float32).fit(corpus)
+    hashing = HashingVectorizer(analyzer="char", ngram_range=(2, 3), n_features=2 ** 20, alternate_sign=False,
+                                norm=None, dtype=np.float32)
+    return make_pipeline(hashing, TfidfTransformer(sublinear_tf=True).fit(hashing.transform(corpus)))
 
 
 def similarities(messages: list[str], replies: list[str]) -> list[float]:
