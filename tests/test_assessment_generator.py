@@ -25,15 +25,15 @@ HAPPY_PATH = [Action.INTAKE, Action.CLASSIFY, Action.DISPATCH, Action.ACCEPT, Ac
 
 @pytest.fixture
 def generated(db):
-    result = generator.generate(120, seed=7, start=START, end=dt.date(2025, 3, 25), now=NOW, batch=50)
-    assert result.requests == 120
+    result = generator.generate(60, seed=7, start=START, end=dt.date(2025, 3, 25), now=NOW, batch=25)
+    assert result.requests == 60
     return result
 
 
 def test_every_generated_event_is_a_declared_transition(generated, django_user_model):
     users = {u.pk: u for u in django_user_model.objects.all()}
     orders = ServiceRequest.objects.filter(source=generator.SOURCE)
-    assert orders.count() == 120
+    assert orders.count() == 60
     assert RequestEvent.objects.filter(request__source=generator.SOURCE).count() == generated.events
     states = set()
     for order in orders:
