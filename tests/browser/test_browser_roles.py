@@ -54,6 +54,16 @@ def order(title: str, *, category: str = "0101", unit_code: str | None = "370102
     return ServiceRequest.objects.get(pk=obj.pk)
 
 
+def open_panel(page, action: str):
+    """Press an action's button on the request page and wait until its form is fully open
+    (Bootstrap's collapse has finished), returning the form's panel."""
+    page.locator(f"button[data-action={action}]").click()
+    panel = page.locator(f"#act-{action}.show")
+    panel.wait_for()
+    page.wait_for_function("!document.querySelector('.collapsing')")
+    return panel
+
+
 def take_call_by_keyboard(site, page, call: dict, shot: str) -> ServiceRequest:
     """The operator takes ``call`` on the intake page with the keyboard only, checks that Enter
     moves on without submitting and that the suggestions arrive, then submits with Alt+S."""
@@ -150,9 +160,7 @@ def test_dispatcher_dispatches_from_the_queue(site):
         page.get_by_role("link", name="导出 Excel").click()
     assert download.value.suggested_filename.startswith("待派单-") and download.value.suggested_filename.endswith(".xlsx")
     page.get_by_role("link", name=waiting.title).click()
-    page.locator("button[data-action=dispatch]").click()
-    form = page.locator("#act-dispatch")
-    form.locator("select[name=lead_unit]").wait_for()
+    form = open_panel(page, "dispatch")
     catalogue = find_lead_unit(waiting.category, waiting.subdistrict).lead_unit
     assert form.locator("select[name=lead_unit]").input_value() == str(catalogue.pk)  # pre-filled
     form.locator("input[name=note]").fill("按派单目录派单")
@@ -174,7 +182,7 @@ def test_unit_handler_accepts_and_replies_from_the_inbox(site):
         page.get_by_role("button", name="批量签收").click()
     assert f"已签收 1 件：{obj.number}" in messages(page)
     page.get_by_role("link", name=obj.title).click()
-    page.locator("button[data-action=reply]").click()
+    open_panel(page, "reply")
     page.locator("#act-reply textarea[name=text]").fill("已安排施工队修复路面，诉求人表示认可。")
     site.shot(page, "unit-2-reply-form")
     with page.expect_navigation():
@@ -236,7 +244,7 @@ def test_an_order_goes_from_intake_to_closed_across_four_roles(site, model):
     # 2. 督办员 urges it from its page.
     page = site.login("supervisor")
     page.goto(site.url(detail))
-    page.locator("button[data-action=urge]").click()
+    open_panel(page, "urge")
     page.locator("#act-urge input[name=note]").fill("请尽快联系诉求人")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -247,7 +255,7 @@ def test_an_order_goes_from_intake_to_closed_across_four_roles(site, model):
     page.goto(site.url(detail))
     with page.expect_navigation():
         page.locator("button[data-action=accept]").click()
-    page.locator("button[data-action=reply]").click()
+    open_panel(page, "reply")
     page.locator("#act-reply textarea[name=text]").fill("经核查，学校已停止收取辅导费和资料费，已退还家长。")
     with page.expect_navigation():
         page.locator("#act-reply button[type=submit]").click()
@@ -256,21 +264,21 @@ def test_an_order_goes_from_intake_to_closed_across_four_roles(site, model):
     # 4. 派单员 approves the reply.
     page = site.login("dispatcher")
     page.goto(site.url(detail))
-    page.locator("button[data-action=approve_review]").click()
+    open_panel(page, "approve_review")
     with page.expect_navigation():
         page.locator("#act-approve_review button[type=submit]").click()
 
     # 5. 话务员 follows up and closes.
     page = site.login("operator")
     page.goto(site.url(detail))
-    page.locator("button[data-action=follow_up]").click()
+    open_panel(page, "follow_up")
     form = page.locator("#act-follow_up")
     for name, value in (("contacted", "1"), ("solved", "1"), ("service_satisfaction", "satisfied"),
                         ("result_satisfaction", "satisfied")):
         form.locator(f"input[name='{name}'][value='{value}']").check()
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
-    page.locator("button[data-action=close]").click()
+    open_panel(page, "close")
     with page.expect_navigation():
         page.locator("#act-close button[type=submit]").click()
     assert "办结归档成功" in messages(page)
