@@ -36,17 +36,6 @@ EDUCATION = {
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fresh_duplicate_index():
-    """The duplicate finder keeps an index per process, extended by id; SQLite reuses the ids of
-    rolled-back tests, so each test starts from an empty index."""
-    from zhili.routing import duplicates
-
-    duplicates._shared.reset()
-    yield
-    duplicates._shared.reset()
-
-
 def call(**fields) -> dict:
     """A complete call as the form posts it; ``fields`` override or add (e.g. the button)."""
     data = {"requester_name": "张先生", "requester_phone": "138 1234 5678", "request_type": "complaint",

@@ -49,25 +49,19 @@ def browser():
 
 @pytest.fixture
 def reference_data(transactional_db):
-    """The session's reference data, loaded again when a flush took it, with the caches that
-    hold rows of it (categories, places, calendar, duplicate index) forgotten."""
+    """The session's reference data, loaded again when a flush took it. (The process caches
+    that hold rows of it were emptied by the conftest's ``fresh_process_caches`` just before,
+    and refill from the reloaded rows.)"""
     from django.core.management import call_command
 
     from zhili.organisation.demo import create_demo_users
     from zhili.organisation.models import Unit
-    from zhili.routing import duplicates, place, subcategories, suggest
-    from zhili.workcalendar import service as calendar
     from zhili.workcalendar.loader import seed_from_chinese_calendar
 
     if not Unit.objects.exists():
         seed_from_chinese_calendar()
         call_command("load_district", "lixia", stdout=io.StringIO())
         create_demo_users(PASSWORD)
-    suggest._first_level.loaded_at = 0.0
-    subcategories._profiles.loaded_at = 0.0
-    place._index.loaded_at = 0.0
-    duplicates._shared.reset()
-    calendar.invalidate_cache()
 
 
 @pytest.fixture
