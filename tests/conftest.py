@@ -28,6 +28,10 @@ def pytest_configure(config):
 
     # Fast hashing: the cast logs in many times; production keeps Django's default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # pytest-django may have read the settings before this file set the environment: point the
+    # model folder at this run's own temporary folder explicitly, so two runs never share a model.
+    settings.VAR_DIR = Path(_VAR)
+    settings.ZHILI_MODEL_DIR = Path(_VAR) / "models"
 
 
 @pytest.fixture(scope="session")
