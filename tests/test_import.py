@@ -166,6 +166,14 @@ def test_rows_without_an_id_get_a_stable_one(tmp_path):
     assert ServiceRequest.objects.filter(source="n").count() == 1
 
 
+def test_rows_without_an_id_or_a_time_are_not_duplicated_on_reimport(tmp_path):
+    path = tmp_path / "notime.csv"
+    path.write_text("title,description\n路灯,路灯坏了。\n", encoding="utf-8")
+    import_file(path, source="nt")
+    import_file(path, source="nt")
+    assert ServiceRequest.objects.filter(source="nt").count() == 1
+
+
 def test_compressed_csv_and_unknown_file_types(tmp_path):
     path = tmp_path / "r.csv.xz"
     path.write_bytes(lzma.compress((HEADER + GOOD[0] + "\n").encode()))

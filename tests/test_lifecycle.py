@@ -271,3 +271,46 @@ def test_a_request_can_be_worked_from_the_command_line(make_request, capsys):
     assert "答复 完成" in capsys.readouterr().out
     request.refresh_from_db()
     assert request.state == State.REPLIED
+
+
+# --- found in review ----------------------------------------------------------------------------
+
+def test_a_declined_primary_closes_its_merged_duplicates(make_request, user):
+    primary, duplicate = make_request(), make_request()
+    actions.merge(duplicate, primary, actor=user("operator"))
+    actions.decline(primary, "repeated", actor=user("operator"))
+    duplicate.refresh_from_db()
+    assert (duplicate.state, duplicate.resolution) == (State.CLOSED, Resolution.MERGED)
+
+
+def test_an_order_with_duplicates_cannot_itself_be_merged_or_split(make_request, user, unit):
+    primary, duplicate, other = make_request(), make_request(), make_request()
+    actions.merge(duplicate, primary, actor=user("operator"))
+    with pytest.raises(RuleViolation, match="并入本单"):
+        actions.merge(primary, other, actor=user("operator"))
+    with pytest.raises(RuleViolation, match="并入本单"):
+        actions.split(primary, [("a", "a", unit("370102-D09")), ("b", "b", unit("370102-D03"))],
+                      actor=user("dispatcher"))
+
+
+def test_reassign_gives_the_new_unit_a_fresh_start_without_the_old_units_extension(in_progress, user, unit):
+    actions.request_extension(in_progress, 4, "需协调", actor=user("zhujian_lead"))
+    actions.return_to_hotline(in_progress, "非本单位职责", actor=user("zhujian_lead"))
+    actions.reassign(in_progress, unit("370102-D10"), actor=user("dispatcher"))
+    assert (in_progress.pending_extension_days, in_progress.extension_days_total) == (None, 0)
+
+
+def test_with_the_start_day_counted_an_extension_still_adds_whole_days(in_progress, user, settings):
+    settings.ZHILI_COUNT_START_DAY = True
+    due = in_progress.due_at
+    actions.request_extension(in_progress, 1, "需协调", actor=user("zhujian_lead"))
+    actions.approve_extension(in_progress, actor=user("dispatcher"))
+    assert in_progress.due_at > due
+
+
+def test_no_red_card_while_the_hotline_reviews_a_return(make_request, unit, user):
+    request = make_request()
+    start = dt.datetime(2026, 3, 2, 9, tzinfo=SH)
+    actions.dispatch(request, unit("370102-D09"), at=start)
+    ServiceRequest.objects.filter(pk=request.pk).update(state=State.RETURNED)  # set-up only
+    assert issue_cards(dt.datetime(2026, 3, 10, 9, tzinfo=SH)).red == 0

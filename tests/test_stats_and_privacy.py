@@ -49,7 +49,8 @@ def test_mask_phone(phone, masked):
         assert digits not in mask_phone(phone)
 
 
-@pytest.mark.parametrize(("name", "masked"), [("张三丰", "张**"), ("王五", "王*"), ("U00012", "U0***2"), ("", "")])
+@pytest.mark.parametrize(("name", "masked"), [("张三丰", "张**"), ("王五", "王*"), ("U00012", "U0***2"), ("", ""),
+                                            ("Tom", "T**"), ("Li", "L*"), ("Ann", "A**")])
 def test_mask_name(name, masked):
     assert mask_name(name) == masked
 

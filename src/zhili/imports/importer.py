@@ -210,7 +210,9 @@ def parse_row(row: Row, categories: dict[str, Category]) -> ParsedRow:
             replied_at = received_at
     external_id = _text(row, "external_id")
     if not external_id:
-        digest = hashlib.sha1(f"{received_at.isoformat()}\n{title}\n{description}".encode(), usedforsecurity=False)
+        # The raw cell, not the parsed time: a row without a time would otherwise hash "now".
+        raw_time = str(received_text if received_text is not None else "").strip()
+        digest = hashlib.sha1(f"{raw_time}\n{title}\n{description}".encode(), usedforsecurity=False)
         external_id = "sha1:" + digest.hexdigest()[:20]
     if len(external_id) > 64:
         raise RowError(row.headers.get("external_id", "编号"), "编号超过 64 个字符")

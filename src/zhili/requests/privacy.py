@@ -23,13 +23,14 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """"张三丰" → "张**"; "U00012" (a pseudonym) → "U0***2"; "" → ""."""
+    """"张三丰" → "张**"; "Tom" → "T**"; "U00012" (a pseudonym) → "U0***2"; "" → "".
+
+    Never shows more than the first character of a name of three characters or fewer.
+    """
     name = (name or "").strip()
     if not name:
         return ""
-    if len(name) == 1:
-        return "*"
-    if re.fullmatch(r"[\u4e00-\u9fff·]+", name):
+    if len(name) <= 3 or re.fullmatch(r"[\u4e00-\u9fff·]+", name):
         return name[0] + "*" * (len(name) - 1)
     keep = max(1, len(name) // 4)
     return name[: keep + 1] + "*" * (len(name) - keep - 2) + name[-1]

@@ -59,8 +59,10 @@ _cache = _Cache()
 
 
 def invalidate_cache() -> None:
-    """Forget the cached calendar (called when an administrator edits it)."""
+    """Forget the cached calendar (called when an administrator edits it), and warn again about
+    missing years."""
     _cache.loaded_at = 0.0
+    _cache.warned = set()
 
 
 @receiver([post_save, post_delete], sender=CalendarDay)

@@ -109,19 +109,26 @@ def resolve_at_intake(request, article, *, actor, answer: str = "", expected_ver
     if article is None or not article.is_active:
         raise RuleViolation("直办须选择一条有效的知识库条目", field="article")
     moment = when(actor, None)
-    return apply(request, Action.RESOLVE_AT_INTAKE, actor, at=moment, expected_version=expected_version,
-                 changes={"knowledge_article": article, "resolution": Resolution.RESOLVED_AT_INTAKE,
-                          "closed_at": moment},
-                 note=(answer or "").strip(), data={"knowledge_article_id": article.pk, "article": article.title})
+    with transaction.atomic():
+        event = apply(request, Action.RESOLVE_AT_INTAKE, actor, at=moment, expected_version=expected_version,
+                      changes={"knowledge_article": article, "resolution": Resolution.RESOLVED_AT_INTAKE,
+                               "closed_at": moment},
+                      note=(answer or "").strip(), data={"knowledge_article_id": article.pk, "article": article.title})
+        _close_duplicates(request, moment)
+    return event
 
 
 def decline(request, reason: str, *, actor, note: str = "", expected_version=None) -> RequestEvent:
     """不予受理 / 分类处置 (BJ 11, 66号): only for a statutory reason (``DeclineReason``)."""
     if reason not in DeclineReason.values:
         raise RuleViolation("请选择法定的不予受理理由", field="reason")
-    return apply(request, Action.DECLINE, actor, at=when(actor, None), expected_version=expected_version,
-                 changes={"decline_reason": reason, "closed_at": timezone.now()}, note=(note or "").strip(),
-                 data={"reason": reason, "reason_label": DeclineReason(reason).label})
+    moment = when(actor, None)
+    with transaction.atomic():
+        event = apply(request, Action.DECLINE, actor, at=moment, expected_version=expected_version,
+                      changes={"decline_reason": reason, "closed_at": moment}, note=(note or "").strip(),
+                      data={"reason": reason, "reason_label": DeclineReason(reason).label})
+        _close_duplicates(request, moment)
+    return event
 
 
 def classify(request, category: Category, *, actor=None, at=None, confidence=None, model_version=None,
@@ -156,8 +163,11 @@ def _dispatch_changes(request, lead_unit: Unit, moment: dt.datetime, category=No
     due_at, facts = compute_due_at(category or request.category, moment)
     facts["due_at"] = due_at.isoformat()
     facts["lead_unit"] = lead_unit.name
+    # A new unit starts afresh: its own deadline, no cards, no extension (requested or granted) of
+    # the unit before it.
     return {"lead_unit": lead_unit, "dispatched_at": moment, "due_at": due_at, "accepted_at": None,
-            "yellow_carded_at": None, "red_cards": 0, "red_carded_at": None}, facts
+            "yellow_carded_at": None, "red_cards": 0, "red_carded_at": None, "pending_extension_days": None,
+            "pending_extension_reason": "", "extension_days_total": 0, "promised_at": None}, facts
 
 
 def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", confidence=None,
@@ -185,9 +195,12 @@ def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", c
 
 
 def record_correction(request, suggested: Category | None, corrected: Category, actor) -> None:
-    """Keep a person's category correction as a labelled example for the next training."""
+    """Keep a person's category correction as a labelled example for the next training — only when
+    the first level changes (the model predicts the first level; a deeper choice is a refinement)."""
     from zhili.routing.models import CategoryCorrection
 
+    if suggested is not None and suggested.ancestors_and_self()[-1].pk == corrected.ancestors_and_self()[-1].pk:
+        return
     model_version = (request.events.filter(action=Action.CLASSIFY, actor__isnull=True)
                      .values_list("data__model_version", flat=True).last()) or ""
     CategoryCorrection.objects.create(request=request, text=f"{request.title} {request.description}",
@@ -302,7 +315,9 @@ def approve_extension(request, *, actor, note: str = "", expected_version=None) 
     days = request.pending_extension_days
     if not days:
         raise RuleViolation("没有待审批的延期申请")
-    new_due = calendar.add_working_days(request.due_at or timezone.now(), days)
+    # The extension adds whole working days after the current deadline ("含本数" is for the start of
+    # a limit, not for its prolongation).
+    new_due = calendar.add_working_days(request.due_at or timezone.now(), days, count_start_day=False)
     return apply(request, Action.APPROVE_EXTENSION, actor, at=when(actor, None), expected_version=expected_version,
                  changes={"due_at": new_due, "extension_days_total": request.extension_days_total + days,
                           "pending_extension_days": None, "pending_extension_reason": "",
@@ -350,11 +365,16 @@ def request_stop(request, note: str, *, actor, expected_version=None) -> Request
 
 def approve_review(request, *, actor, note: str = "", expected_version=None) -> RequestEvent:
     """审核通过 (JN 27): a reply goes on to follow-up; an approved stop closes the order."""
+    moment = when(actor, None)
     changes = {}
     if request.state == State.STOP_REQUESTED:
-        changes = {"resolution": Resolution.STOPPED, "closed_at": timezone.now()}
-    return apply(request, Action.APPROVE_REVIEW, actor, at=when(actor, None), changes=changes,
-                 expected_version=expected_version, note=note)
+        changes = {"resolution": Resolution.STOPPED, "closed_at": moment}
+    with transaction.atomic():
+        event = apply(request, Action.APPROVE_REVIEW, actor, at=moment, changes=changes,
+                      expected_version=expected_version, note=note)
+        if request.state == State.CLOSED:
+            _close_duplicates(request, moment)
+    return event
 
 
 def send_back(request, *, actor, note: str, expected_version=None) -> RequestEvent:
@@ -380,6 +400,13 @@ def follow_up(request, *, actor, contacted: bool, solved: bool, service_satisfac
                  note=note, data=facts)
 
 
+def _close_duplicates(primary: ServiceRequest, moment: dt.datetime) -> None:
+    """The primary's outcome closes every duplicate merged into it (66号), whatever way it ended."""
+    for duplicate in ServiceRequest.objects.filter(merged_into=primary, state=State.MERGED):
+        apply(duplicate, Action.CLOSE, None, at=moment, changes={"closed_at": moment, "resolution": Resolution.MERGED},
+              note=f"随主单 {primary.number}（{State(primary.state).label}）办结", data={"primary": primary.number})
+
+
 def close(request, *, actor=None, at=None, note: str = "", expected_version=None) -> RequestEvent:
     """办结归档: closes a followed-up order, and every duplicate merged into it (66号)."""
     if request.state == State.AWAITING_FOLLOW_UP and request.result_satisfaction == "" and not note.strip():
@@ -389,10 +416,7 @@ def close(request, *, actor=None, at=None, note: str = "", expected_version=None
     with transaction.atomic():
         event = apply(request, Action.CLOSE, actor, at=moment, expected_version=expected_version, note=note,
                       changes={"closed_at": moment, "resolution": resolution})
-        for duplicate in ServiceRequest.objects.filter(merged_into=request, state=State.MERGED):
-            apply(duplicate, Action.CLOSE, None, at=moment, changes={"closed_at": moment,
-                                                                     "resolution": Resolution.MERGED},
-                  note=f"随主单 {request.number} 办结", data={"primary": request.number})
+        _close_duplicates(request, moment)
     return event
 
 
@@ -466,6 +490,8 @@ def merge(request, primary: ServiceRequest, *, actor, expected_version=None) -> 
         raise RuleViolation("不能并入自身", field="primary")
     if primary.state in State.final_states() or primary.merged_into_id:
         raise RuleViolation(f"主单 {primary.number} 已办结或已并入其他工单", field="primary")
+    if ServiceRequest.objects.filter(merged_into=request, state=State.MERGED).exists():
+        raise RuleViolation("已有其他工单并入本单：请以本单为主单，或先处理并入的工单", field="primary")
     return apply(request, Action.MERGE, actor, at=when(actor, None), expected_version=expected_version,
                  changes={"merged_into": primary}, note=f"并入 {primary.number}", data={"primary": primary.number})
 
@@ -477,6 +503,8 @@ def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_versio
     """
     if len(parts) < 2:
         raise RuleViolation("拆单至少需要两项", field="parts")
+    if ServiceRequest.objects.filter(merged_into=request, state=State.MERGED).exists():
+        raise RuleViolation("已有其他工单并入本单，不能拆单", field="parts")
     check_state(request, Action.SPLIT, expected_version)
     check_actor(request, Action.SPLIT, actor)
     for _, _, unit in parts:

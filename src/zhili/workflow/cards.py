@@ -53,8 +53,9 @@ def issue_cards(now: dt.datetime | None = None) -> CardRun:
     """One pass over the open orders. Returns what was issued."""
     now = now or timezone.now()
     run = CardRun()
-    horizon = calendar.add_working_days(now, 1)
-    candidates = ServiceRequest.objects.filter(state__in=State.open_states(), due_at__isnull=False).filter(
+    horizon = calendar.add_working_days(now, 1, count_start_day=False)
+    candidates = ServiceRequest.objects.filter(state__in=[State.DISPATCHED, State.IN_PROGRESS],
+                                               due_at__isnull=False).filter(
         Q(due_at__lt=now) | Q(due_at__lte=horizon, yellow_carded_at__isnull=True)
     ).order_by("due_at")
     for request in candidates.iterator(chunk_size=500):
@@ -66,7 +67,7 @@ def issue_cards(now: dt.datetime | None = None) -> CardRun:
                     if (request.red_cards >= rules.RED_CARDS_BEFORE_ESCALATION and request.supervision_level < 3):
                         actions.supervise(request, Action.ESCALATE, note=f"连续 {request.red_cards} 张红牌，自动提级督办")
                         run.escalated += 1
-            elif request.state != State.RETURNED and yellow_due(request, now):
+            elif yellow_due(request, now):
                 actions.yellow_card(request, at=now)
                 run.yellow += 1
         except WorkflowError as exc:  # changed by someone meanwhile: the next run sees it

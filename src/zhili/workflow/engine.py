@@ -20,7 +20,12 @@ from .rules import SYSTEM, TRANSITIONS
 
 
 def _unit_paths(actor) -> list[str]:
-    return list(Unit.objects.filter(pk__in=unit_ids_of(actor)).values_list("path", flat=True))
+    """The materialised paths of the actor's units, cached on the user object (one query a request)."""
+    cached = getattr(actor, "_zhili_unit_paths", None)
+    if cached is None:
+        cached = list(Unit.objects.filter(pk__in=unit_ids_of(actor)).values_list("path", flat=True))
+        actor._zhili_unit_paths = cached
+    return cached
 
 
 def actor_in_unit(actor, unit_id: int | None) -> bool:

@@ -116,7 +116,8 @@ TRANSITIONS: dict[str, Transition] = {
            rule="JN 28, SD17: 提级督办（多次红牌自动提级）"),
         _t(Action.YELLOW_CARD, [S.DISPATCHED, S.IN_PROGRESS], None, {SYSTEM},
            rule="SD17: 截止前 1 个工作日黄牌预警"),
-        _t(Action.RED_CARD, _OPEN, None, {SYSTEM}, rule="SD17: 超期第一个工作日起红牌"),
+        # Not while a return is under the hotline's review: the unit is not holding the order then.
+        _t(Action.RED_CARD, [S.DISPATCHED, S.IN_PROGRESS], None, {SYSTEM}, rule="SD17: 超期第一个工作日起红牌"),
         _t(Action.CLOSE, [S.AWAITING_FOLLOW_UP, S.MERGED], S.CLOSED, {SYSTEM, OPERATOR, DISPATCHER, ADMIN},
            rule="办结归档（并单随主单办结，66号）"),
         _t(Action.MERGE, _MERGEABLE, S.MERGED, {OPERATOR, DISPATCHER, ADMIN},
