@@ -1,6 +1,8 @@
 """三率, local measures and the monthly ranking computed from the event log written by real
 workflow steps, checked against hand-computed numbers (domain.md §3)."""
 
+import datetime as dt
+
 import pytest
 
 from zhili.assessment import metrics
@@ -178,3 +180,53 @@ def test_periods():
     assert Period.parse("2019").days() == 365
     with pytest.raises(ValueError):
         Period.parse("2019-13")
+
+
+@pytest.mark.django_db
+def test_valid_follow_ups_are_the_latest_per_order_in_any_period(handled, user, unit):
+    """GIVEN an order followed up (dissatisfied) on 20 January, reopened and followed up again
+    (satisfied) on 10 February THEN January and February count one follow-up each, the first
+    quarter one (the satisfied one), and the week of 20 January one (the dissatisfied one)."""
+    from unittest import mock
+
+    from zhili.workcalendar.service import LOCAL_TZ
+
+    def at(day):
+        return mock.patch("django.utils.timezone.now",
+                          return_value=dt.datetime.combine(day, dt.time(10), tzinfo=LOCAL_TZ))
+
+    with at(dt.date(2025, 1, 20)):
+        request = handled(contacted=True, solved=False, result=D, service=D)
+        actions.reopen(request, actor=user("dispatcher"), note="不满意")
+    with at(dt.date(2025, 2, 10)):
+        actions.reply(request, "已重新处理。", actor=user("zhujian"))
+        actions.approve_review(request, actor=user("operator"))
+        actions.follow_up(request, actor=user("operator"), contacted=True, solved=True,
+                          service_satisfaction=S, result_satisfaction=S)
+    zhujian = unit(ZHUJIAN).pk
+
+    def follow_ups(text):
+        row = metrics.counts_by(Period.parse(text), "unit")[zhujian]
+        return row.followed_up, row.result_satisfied, row.result_dissatisfied
+
+    assert follow_ups("2025-01") == (1, 0, 1)
+    assert follow_ups("2025-02") == (1, 1, 0)
+    assert follow_ups("2025-Q1") == (1, 1, 0)
+    assert follow_ups("2025-W04") == (1, 0, 1)
+    assert metrics.district(Period.parse("2025")).counts.followed_up == 1
+    assert metrics.counts_by(Period.parse("2025-Q1"), "unit")[zhujian].replied == 2  # other counts: rollup
+
+
+@pytest.mark.django_db
+def test_assess_command_for_any_period(handled):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    last = handled()
+    out = io.StringIO()
+    call_command("assess", "--period", str(this_month(last).start.year), "--json", stdout=out)
+    data = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert data["rows"][0]["name"] == "区住建局" and data["rows"][0]["rates"]["composite"] == 1.0
+    call_command("assess", "--by", "subdistrict", stdout=out)

@@ -4,16 +4,20 @@
 Public functions: ``counts_by(period, by)``, ``assess(period, by)``, ``district(period)``,
 ``ranking(period, by)``, ``daily(period)``. ``by`` is one of ``GROUPINGS``.
 
-A period longer than a month sums its months: each month's valid follow-ups (the latest per order
-in that month), as the monthly assessments they are built from.
+Valid follow-ups are the latest per order *in the period*. The rollup keeps the latest per order
+and month, so a calendar month (the ranking period) reads it directly; any other period (a week,
+a quarter, a year, a range of days) counts its follow-ups from the event log instead
+(``follow_up_counts``) and everything else from the rollup.
 """
 
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from zhili.organisation.models import Unit
+from zhili.requests.choices import Action
+from zhili.requests.models import RequestEvent
 from zhili.taxonomy.models import Category
 
 from . import formulas, rollups
@@ -87,10 +91,51 @@ def counts_by(period: Period, by: str | None, *, refresh: bool = True) -> dict[i
         rollups.refresh()
     rows = DailyActivity.objects.filter(day__gte=period.start, day__lt=period.end).order_by()
     if by is None:
-        total = rows.aggregate(**{n: Sum(n) for n in Counts.names()})
-        return {None: _counts(total)}
-    column = GROUPINGS[by][0]
-    return {row[column]: _counts(row) for row in _sums(rows.values(column))}
+        result = {None: _counts(rows.aggregate(**{n: Sum(n) for n in Counts.names()}))}
+    else:
+        column = GROUPINGS[by][0]
+        result = {row[column]: _counts(row) for row in _sums(rows.values(column))}
+    if not _is_calendar_month(period):
+        for counts in result.values():
+            for name in rollups.FOLLOW_UP_CONDITIONS:
+                setattr(counts, name, 0)
+        for key, found in follow_up_counts(period, by).items():
+            counts = result.setdefault(key, Counts())
+            for name, n in found.items():
+                setattr(counts, name, n)
+    return result
+
+
+def _is_calendar_month(period: Period) -> bool:
+    return period.start.day == 1 and period.end == Period.of_month(period.start).end
+
+
+# grouping → the event's field holding its key (categories are mapped to their level afterwards)
+_FOLLOW_UP_KEYS = {"unit": "from_unit_id", "subdistrict": "request__subdistrict_id",
+                   "category": "request__category_id", "category2": "request__category_id", None: None}
+
+
+def follow_up_counts(period: Period, by: str | None) -> dict[int | None, dict[str, int]]:
+    """The valid follow-ups of any period, from the event log: the follow-up events in it, the
+    latest per order (``formulas`` module docstring), counted per key → {column: n}."""
+    low, high = period.bounds()
+    later = RequestEvent.objects.filter(request_id=OuterRef("request_id"), action=Action.FOLLOW_UP,
+                                        seq__gt=OuterRef("seq"), at__lt=high)
+    valid = RequestEvent.objects.filter(action=Action.FOLLOW_UP, at__gte=low, at__lt=high).filter(~Exists(later))
+    field = _FOLLOW_UP_KEYS[by]
+    aggregates = {name: Count("id", filter=condition) for name, condition in rollups.FOLLOW_UP_CONDITIONS.items()}
+    if field is None:
+        return {None: valid.aggregate(**aggregates)}
+    levels = rollups.category_levels() if by in ("category", "category2") else None
+    result: dict = {}
+    for row in valid.values(field).annotate(**aggregates).order_by():
+        key = row.pop(field)
+        if levels is not None and key is not None:
+            key = levels.get(key, (None, None))[0 if by == "category" else 1]
+        into = result.setdefault(key, dict.fromkeys(rollups.FOLLOW_UP_CONDITIONS, 0))
+        for name, n in row.items():
+            into[name] += n
+    return result
 
 
 def _names(by: str, keys) -> dict[int, str]:
