@@ -11,7 +11,7 @@ TIPDM := data/tipdm2020c
 .PHONY: help install demo demo-data serve test test-sqlite test-postgres lint browser-setup fonts bench-assessment clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
 install: $(VENV)/.installed ## create .venv/ and install Zhili with its test tools
 
