@@ -96,3 +96,10 @@ def test_report_download_refuses_bad_parameters(client_as):
 def test_an_unreadable_month_falls_back_with_a_message(client_as):
     html = client_as("leader").get(reverse("web:assessment"), {"month": "last"}).content.decode()
     assert "无法识别的月份“last”" in html
+
+
+def test_phone_numbers_in_report_excerpts_are_masked():
+    from zhili.assessment.overview import _excerpt
+
+    text = _excerpt("请联系13812345678或0531-86001234，2019年5月16日办结。", 100)
+    assert text == "请联系138****5678或0531-****1234，2019年5月16日办结。"
