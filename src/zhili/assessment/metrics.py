@@ -87,23 +87,46 @@ def _counts(row: dict) -> Counts:
 
 def counts_by(period: Period, by: str | None, *, refresh: bool = True) -> dict[int | None, Counts]:
     """{id (None: none) → Counts} over the period's days; ``by=None`` gives {None: all}."""
+    return counts_by_many(period, [by], refresh=refresh)[by]
+
+
+def counts_by_many(period: Period, bys: list[str | None], *, refresh: bool = True) -> dict:
+    """``counts_by`` for several groupings from one read of the rollup: {by: {id: Counts}}."""
     if refresh:
         rollups.refresh()
-    rows = DailyActivity.objects.filter(day__gte=period.start, day__lt=period.end).order_by()
-    if by is None:
-        result = {None: _counts(rows.aggregate(**{n: Sum(n) for n in Counts.names()}))}
-    else:
-        column = GROUPINGS[by][0]
-        result = {row[column]: _counts(row) for row in _sums(rows.values(column))}
-    if not _is_calendar_month(period):
-        for counts in result.values():
-            for name in rollups.FOLLOW_UP_CONDITIONS:
-                setattr(counts, name, 0)
-        for key, found in follow_up_counts(period, by).items():
-            counts = result.setdefault(key, Counts())
-            for name, n in found.items():
-                setattr(counts, name, n)
+    columns = sorted({GROUPINGS[by][0] for by in bys if by is not None})
+    rows = (DailyActivity.objects.filter(day__gte=period.start, day__lt=period.end)
+            .values(*columns).annotate(**{n: Sum(n) for n in Counts.names()}).order_by()) if columns else \
+        [DailyActivity.objects.filter(day__gte=period.start, day__lt=period.end)
+         .aggregate(**{n: Sum(n) for n in Counts.names()})]
+    result: dict = {by: {} for by in bys}
+    names = Counts.names()
+    for row in rows:
+        counts = _counts(row)
+        for by in bys:
+            key = None if by is None else row[GROUPINGS[by][0]]
+            into = result[by].get(key)
+            if into is None:
+                result[by][key] = Counts(**{n: getattr(counts, n) for n in names})
+            else:
+                for n in names:
+                    setattr(into, n, getattr(into, n) + getattr(counts, n))
+    for by in bys:
+        if by is None and None not in result[by]:
+            result[by][None] = Counts()
+        if not _is_calendar_month(period):
+            _replace_follow_ups(result[by], period, by)
     return result
+
+
+def _replace_follow_ups(result: dict, period: Period, by: str | None) -> None:
+    for counts in result.values():
+        for name in rollups.FOLLOW_UP_CONDITIONS:
+            setattr(counts, name, 0)
+    for key, found in follow_up_counts(period, by).items():
+        counts = result.setdefault(key, Counts())
+        for name, n in found.items():
+            setattr(counts, name, n)
 
 
 def _is_calendar_month(period: Period) -> bool:
@@ -151,12 +174,13 @@ def _order(row: Row):
     return (score is None, -(score or 0), -row.counts.followed_up, row.name)
 
 
-def assess(period: Period, by: str = "unit", *, weights: Weights | None = None) -> list[Row]:
+def assess(period: Period, by: str = "unit", *, weights: Weights | None = None,
+           counts: dict | None = None) -> list[Row]:
     """Every unit (subdistrict, category …) with activity in the period, scored and ordered by
     composite score (best first; those without follow-ups last). For ``by="unit"`` the intake
     events, which belong to no unit, are left out."""
     weights = weights or Weights.from_settings()
-    counts = counts_by(period, by)
+    counts = dict(counts_by(period, by) if counts is None else counts)
     if by == "unit":
         counts.pop(None, None)
     names = _names(by, counts)
@@ -165,16 +189,17 @@ def assess(period: Period, by: str = "unit", *, weights: Weights | None = None) 
     return sorted(rows, key=_order)
 
 
-def district(period: Period, *, weights: Weights | None = None) -> Row:
+def district(period: Period, *, weights: Weights | None = None, counts: dict | None = None) -> Row:
     """The whole district in one row."""
-    counts = counts_by(period, None)[None]
+    counts = (counts_by(period, None) if counts is None else counts)[None]
     return Row(None, "全区", counts, formulas.rates(counts, weights or Weights.from_settings()))
 
 
-def ranking(period: Period, by: str = "unit", *, weights: Weights | None = None) -> Ranking:
+def ranking(period: Period, by: str = "unit", *, weights: Weights | None = None,
+            counts: dict | None = None) -> Ranking:
     """The period's ranking (月度排名): ranked rows (enough follow-ups, ``formulas.list_mark``)
     numbered 1… by composite score, equal scores sharing a rank; red and black lists marked."""
-    rows = assess(period, by, weights=weights)
+    rows = assess(period, by, weights=weights, counts=counts)
     rank, previous, position = 0, None, 0
     for row in rows:
         score = row.rates.composite

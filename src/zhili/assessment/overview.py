@@ -103,16 +103,17 @@ def month_overview(period: Period, *, hotspot_count: int = 5, weakest: int = 5, 
     last = period.end - dt.timedelta(days=1)
     latest = metrics.latest_day()
     as_of = min(last, latest) if latest and latest >= period.start else last
+    counts = metrics.counts_by_many(period, [None, "unit", "subdistrict", "category"])
     hot = hotspots.top(period, hotspot_count, inline_limit=None if complete else INLINE_HOTSPOT_REQUESTS)
     return {
         "period": period,
         "district_name": district_name(),
         "totals": stats.totals(month=period),
         "previous": stats.totals(month=period.previous()),
-        "district": metrics.district(period),
-        "ranking": metrics.ranking(period, "unit"),
-        "subdistricts": metrics.assess(period, "subdistrict"),
-        "categories": metrics.assess(period, "category"),
+        "district": metrics.district(period, counts=counts[None]),
+        "ranking": metrics.ranking(period, "unit", counts=counts["unit"]),
+        "subdistricts": metrics.assess(period, "subdistrict", counts=counts["subdistrict"]),
+        "categories": metrics.assess(period, "category", counts=counts["category"]),
         "daily": metrics.daily(period),
         "hotspots": hot,
         "hotspots_deferred": not hot and hotspots.is_deferred(period),
