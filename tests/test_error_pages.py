@@ -16,3 +16,17 @@ def test_404_and_403_pages_are_in_chinese(client_as, make_request, unit):
     forbidden = client.get("/queue/")
     assert forbidden.status_code == 403
     assert "无权访问" in forbidden.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_the_path_is_refused_with_a_400(client_as):
+    client = client_as("dispatcher")
+    assert client.get("/requests/a%00b/").status_code == 400
+    assert client.get("/requests/a%00b/act/accept/").status_code == 400
+
+
+@pytest.mark.django_db
+def test_an_absurd_date_filter_is_an_error_not_a_500(client_as):
+    response = client_as("dispatcher").get("/?received_from=0001-01-01")
+    assert response.status_code == 200
+    assert "1900" in response.content.decode()

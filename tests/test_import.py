@@ -198,3 +198,21 @@ def test_the_command_reports_errors_and_a_summary(tmp_path):
     text = out.getvalue()
     assert "错误：第 3 行，列“留言详情”：诉求内容为空" in text
     assert "新建 1" in text and "错误 1" in text
+
+
+def test_values_the_database_cannot_hold_are_row_errors_and_the_later_rows_are_kept(tmp_path):
+    path = tmp_path / "extreme.csv"
+    path.write_text(
+        "留言编号,留言主题,留言时间,留言详情,点赞数,纬度\n"
+        "e1,票数,2019-05-06 09:30:00,内容一。,1e400,\n"
+        "e2,票数,2019-05-06 09:30:00,内容二。,4294967296,\n"
+        "e3,纬度,2019-05-06 09:30:00,内容三。,1,NaN\n"
+        "e4,年份,0001-01-01 00:00:00,内容四。,1,\n"
+        "e5,空字符,2019-05-06 09:30:00,内容\x00五。,1,\n"
+        "e6,正常,2019-05-06 09:30:00,内容六。,2,\n",
+        encoding="utf-8",
+    )
+    report = import_file(path, source="x")
+    assert report.created == 1
+    assert sorted(p.row for p in report.problems) == [2, 3, 4, 5, 6]
+    assert list(ServiceRequest.objects.filter(source="x").values_list("external_id", flat=True)) == ["e6"]

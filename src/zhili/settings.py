@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zhili.web.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,7 +143,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"zhili": {"handlers": ["console"], "level": env_str("ZHILI_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "zhili": {"handlers": ["console"], "level": env_str("ZHILI_LOG_LEVEL", "WARNING")},
+        # 500s with their traceback, also when DEBUG is off.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
 
 # --- Zhili's own rules (domain.md §2, §4) -------------------------------------------------------

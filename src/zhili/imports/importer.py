@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from zhili.requests.choices import Channel, RequestType
@@ -113,6 +113,8 @@ def parse_datetime(value) -> dt.datetime:
                     continue
         if moment is None:
             raise ValueError(text)
+    if not 1900 <= moment.year <= 2100:
+        raise ValueError(str(value))  # a typing error; year 1 or 9999 would overflow the calendar
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
     return moment
@@ -133,10 +135,12 @@ def _int(row: Row, name: str) -> int:
         return 0
     try:
         number = int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise RowError(row.headers[name], f"“{text}”不是整数") from None
     if number < 0:
         raise RowError(row.headers[name], f"“{text}”不能为负数")
+    if number > 2_000_000_000:
+        raise RowError(row.headers[name], f"“{text}”过大")
     return number
 
 
@@ -148,13 +152,16 @@ def _coordinate(row: Row, name: str, limit: int) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         raise RowError(row.headers[name], f"“{text}”不是数字") from None
-    if not (-limit <= value <= limit):
+    if not value.is_finite() or not (-limit <= value <= limit):
         raise RowError(row.headers[name], f"“{text}”超出范围（-{limit} 到 {limit}）")
     return value.quantize(Decimal("0.000001"))
 
 
 def parse_row(row: Row, categories: dict[str, Category]) -> ParsedRow:
     """Validate one row. Raises RowError naming the column at fault."""
+    for name, value in row.values.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise RowError(row.headers.get(name, name), "含有空字符（\\x00），文件可能已损坏")
     if row.decode_error_column:
         raise RowError(row.decode_error_column,
                        "含有无法按所选编码解码的字节（文件可能是 GBK 编码，可加 --encoding gb18030 重新导入）")
@@ -292,6 +299,11 @@ def import_file(path: Path | str, *, source: str | None = None, encoding: str = 
                 state = _store(parsed, suggestion, source)
             except WorkflowError as exc:
                 report.problems.append(Problem(parsed.row.sheet, parsed.row.number, exc.field or "", exc.message))
+                continue
+            except (DataError, IntegrityError) as exc:
+                # The row was rolled back whole; the others go on (e.g. a value the database refuses).
+                report.problems.append(Problem(parsed.row.sheet, parsed.row.number, "",
+                                               f"数据库拒绝保存此行：{str(exc).splitlines()[0][:120]}"))
                 continue
             report.created += 1
             if state == "pending_dispatch":

@@ -49,6 +49,10 @@ def _map_header(header: list) -> tuple[dict[int, str], dict[str, str], list[str]
     return positions, names, ignored
 
 
+# A citizen's letter can be long; the csv module's default limit is 128 KiB per field.
+csv.field_size_limit(16 * 1024 * 1024)
+
+
 def _read_csv(path: Path, encoding: str) -> Table:
     with open_binary(path) as fh:
         raw = fh.read()

@@ -37,6 +37,14 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 NULL = "null"
 
 
+def validate_plausible_date(value: dt.date) -> None:
+    """Dates outside 1900–2100 are refused (they are typing errors, and year 1 or 9999 overflow)."""
+    from django.core.exceptions import ValidationError
+
+    if value is not None and not (1900 <= value.year <= 2100):
+        raise ValidationError("日期应在 1900 年到 2100 年之间")
+
+
 def local_day_start(day: dt.date) -> dt.datetime:
     """00:00 of ``day`` in Asia/Shanghai, as an aware datetime."""
     return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_TZ)
@@ -78,9 +86,11 @@ class ServiceRequestFilterSet(django_filters.FilterSet):
         method="filter_overdue",
     )
     received_from = django_filters.DateFilter(label="受理日期从", method="filter_received_from",
-                                              widget=forms.DateInput(attrs={"type": "date"}))
+                                              widget=forms.DateInput(attrs={"type": "date"}),
+                                              validators=[validate_plausible_date])
     received_to = django_filters.DateFilter(label="受理日期至", method="filter_received_to",
-                                            widget=forms.DateInput(attrs={"type": "date"}))
+                                            widget=forms.DateInput(attrs={"type": "date"}),
+                                            validators=[validate_plausible_date])
 
     class Meta:
         model = ServiceRequest
