@@ -30,3 +30,10 @@ def test_an_absurd_date_filter_is_an_error_not_a_500(client_as):
     response = client_as("dispatcher").get("/?received_from=0001-01-01")
     assert response.status_code == 200
     assert "1900" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_odd_reminder_ids_are_ignored_not_a_500(client_as):
+    client = client_as("zhujian")
+    for value in ("²", "99999999999999999999999", "abc"):
+        assert client.post("/inbox/reminders/read/", {"reminder": value}).status_code == 302

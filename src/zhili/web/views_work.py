@@ -75,7 +75,8 @@ def bulk_accept(request):
 def reminders_read(request):
     """标记已读: the posted reminder ids of the user's units (others are ignored)."""
     units = _inbox_units(request)
-    ids = [int(v) for v in request.POST.getlist("reminder") if v.isdigit()]
+    # ASCII digits only ("²".isdigit() is true) and within a bigint: anything else is ignored.
+    ids = [int(v) for v in request.POST.getlist("reminder") if v.isascii() and v.isdigit() and len(v) < 19]
     count = mark_reminders_read(units, ids)
     messages.success(request, f"已将 {count} 条提醒标记为已读")
     return redirect("web:unit-inbox")
