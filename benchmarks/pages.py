@@ -13,15 +13,14 @@ Run from a clean clone:  make install && .venv/bin/python benchmarks/pages.py [-
 
 import argparse
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _database import fresh_database  # noqa: E402
 
 PAGES = [
     ("dispatcher", "request list", "/"),
@@ -41,30 +40,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import psycopg
+    with fresh_database(args.db, keep=args.keep):
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+        from django.db import connections
+        from django.test import Client
 
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
-    os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
-    os.environ.setdefault("ZHILI_VAR_DIR", tempfile.mkdtemp(prefix=f"{args.db}-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "zhili.settings"
-    os.environ.setdefault("ZHILI_DATA_DIR", str(ROOT / "data"))
-    import django
+        from zhili.organisation.demo import create_demo_users
+        from zhili.workcalendar.loader import seed_from_chinese_calendar
 
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import connections
-    from django.test import Client
-
-    from zhili.organisation.demo import create_demo_users
-    from zhili.workcalendar.loader import seed_from_chinese_calendar
-
-    try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         seed_from_chinese_calendar()
         call_command("load_district", "lixia", "--demo-aliases", stdout=io.StringIO())
         create_demo_users("bench")
@@ -86,11 +71,7 @@ def main() -> None:
             timings.sort()
             print(f"{label:<32} as {username:<10} median {statistics.median(timings):6.1f} ms, "
                   f"p95 {timings[int(0.95 * (len(timings) - 1))]:6.1f} ms (target < 300 ms)")
-    finally:
-        connections.close_all()
-        if not args.keep:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
+
 
 
 if __name__ == "__main__":

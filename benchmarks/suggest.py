@@ -12,15 +12,14 @@ Run from a clean clone:  make install && .venv/bin/python benchmarks/suggest.py 
 import argparse
 import csv
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _database import fresh_database  # noqa: E402
 
 
 def main() -> None:
@@ -31,31 +30,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    import psycopg
+    with fresh_database(args.db, keep=args.keep):
+        from django.core.management import call_command
 
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
-    os.environ["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{args.db}"
-    os.environ.setdefault("ZHILI_VAR_DIR", tempfile.mkdtemp(prefix=f"{args.db}-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "zhili.settings"
-    os.environ.setdefault("ZHILI_DATA_DIR", str(ROOT / "data"))
-    import django
+        from zhili.datafiles import data_path, read_text
+        from zhili.routing.suggest import intake_suggestions
+        from zhili.routing.training import train_category_model
+        from zhili.workcalendar.loader import seed_from_chinese_calendar
+        from zhili.workflow import actions
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
-    from zhili.datafiles import data_path, read_text
-    from zhili.routing.suggest import intake_suggestions
-    from zhili.routing.training import train_category_model
-    from zhili.workcalendar.loader import seed_from_chinese_calendar
-    from zhili.workflow import actions
-
-    try:
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
         seed_from_chinese_calendar()
         call_command("load_district", "lixia", "--demo-aliases", stdout=io.StringIO())
         train_category_model()
@@ -79,11 +63,7 @@ def main() -> None:
         print(f"intake_suggestions with {len(filed)} open requests, {len(timings)} calls: "
               f"median {statistics.median(timings):.1f} ms, p95 {p(0.95):.1f} ms, p99 {p(0.99):.1f} ms, "
               f"max {timings[-1]:.1f} ms (target p99 ≤ 50 ms)")
-    finally:
-        connections.close_all()
-        if not args.keep:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.db}"')
+
 
 
 if __name__ == "__main__":
