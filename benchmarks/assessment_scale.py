@@ -180,7 +180,7 @@ def main() -> None:  # noqa: C901 - a script of steps
     # New activity: orders received today, their events up to now, until ≥ N new events.
     rollups.refresh()
     before = RequestEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    new_events, seed = 0, args.seed + 1
+    new_events, seed = 0, int(time.time())  # fresh seeds: a --reuse run adds new orders again
     while new_events < args.new_events:
         start = dt.date.today() - dt.timedelta(days=2)
         made = generator.generate(500, seed=seed, start=start, end=dt.date.today() + dt.timedelta(days=1))
