@@ -53,9 +53,10 @@ def _neighbours(period: Period) -> dict:
 
 @login_required
 def panel(request):
-    """The dashboard's assessment section (an htmx fragment); empty for users without access."""
+    """The dashboard's assessment section (an htmx fragment); empty for users without access (an
+    empty 200, so htmx replaces the "loading" line with nothing)."""
     if not has_role(request.user, *ASSESSMENT_ROLES):
-        return HttpResponse(status=204)
+        return HttpResponse("")
     period, error = _month(request)
     context = month_overview(period)
     context.update(_neighbours(period), error=error, lists=list_thresholds(),
