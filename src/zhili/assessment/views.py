@@ -15,7 +15,7 @@ from django.urls import reverse
 from zhili.organisation.roles import Role, has_role
 
 from . import early_warning, hotspots, metrics, replies, report
-from .overview import default_month, month_overview
+from .overview import INLINE_REPLIES, default_month, month_overview
 from .periods import Period
 from .report.content import formula_notes, list_thresholds, missing_labels
 from .report.fonts import MissingFont
@@ -119,10 +119,11 @@ def reply_quality(request):
     """答复质量: the month's replies, weakest first, each score explained."""
     _allowed(request, ASSESSMENT_ROLES)
     period, error = _month(request)
-    replies.ensure(period, None)
+    replies.ensure(period, INLINE_REPLIES)
     weakest = replies.weakest(period, 30)
     return render(request, "assessment/replies.html", {
         "period": period, "error": error, **_neighbours(period), "summary": replies.summary(period),
+        "waiting": replies.unscored(period),
         "weakest": [(r, missing_labels(r)) for r in weakest], "checks": replies.CHECKS,
         "weights": settings.ZHILI_REPLY_QUALITY_WEIGHTS, "full_at": settings.ZHILI_REPLY_RELEVANCE_FULL,
         "limit_days": settings.ZHILI_DEFAULT_TIME_LIMIT_DAYS,
