@@ -16,18 +16,7 @@ if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi
 
-echo "安装浏览器测试所需的软件包：${packages[*]}" >&2
-if [ "$(id -u)" -eq 0 ]; then
-  sudo=()
-elif command -v sudo >/dev/null 2>&1; then
-  sudo=(sudo)
-else
-  echo "无法安装 ${packages[*]}：需要 root 权限（或 sudo）。请运行：apt-get install -y ${packages[*]}" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}"
+"$(dirname "$0")/apt-install.sh" "浏览器测试所需的软件包" "${packages[@]}"
 if [ ! -x "$CHROMIUM" ]; then
   echo "安装后仍找不到 $CHROMIUM" >&2
   exit 1
