@@ -12,6 +12,17 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
 
+# The years a period may fall in. A district's 12345 orders start in the 2000s; the bounds keep
+# a period, the one before it and the one after it inside what ``datetime`` and the databases can
+# represent (year 1 and 9999 overflow once shifted to UTC or to the next month), so pages, the
+# report and the CLI never see an OverflowError from a typed URL or option.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+class PeriodError(ValueError):
+    """A period text that cannot be read or lies outside FIRST_YEAR..LAST_YEAR; the message is
+    Chinese and names the text, ready for a page or a CommandError."""
+
 
 @dataclass(frozen=True)
 class Period:
@@ -34,25 +45,43 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        """"2019-05" (month), "2019-W18" (ISO week), "2019-Q2", "2019". Raises ValueError."""
+        """"2019-05" (month), "2019-W18" (ISO week), "2019-Q2", "2019", of a year in
+        FIRST_YEAR..LAST_YEAR. Raises PeriodError (a ValueError) with a Chinese message for
+        anything else: every page, command and function reading a period from outside goes
+        through here (or ``parse_month``)."""
         text = (text or "").strip()
-        if m := _MONTH.match(text):
-            year, month = int(m[1]), int(m[2])
+        m = _MONTH.match(text) or _QUARTER.match(text) or _WEEK.match(text) or _YEAR.match(text)
+        if not m:
+            raise PeriodError(f"无法识别的期间“{text}”（应为 YYYY-MM、YYYY-Www、YYYY-Qn 或 YYYY）")
+        year = int(m[1])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise PeriodError(f"期间“{text}”超出可查询的范围（{FIRST_YEAR}年至{LAST_YEAR}年）")
+        if m.re is _MONTH:
+            month = int(m[2])
             if not 1 <= month <= 12:
-                raise ValueError(f"月份无效：{text}")
+                raise PeriodError(f"月份无效：“{text}”（月份应为 1 至 12）")
             return cls.month(year, month)
-        if m := _QUARTER.match(text):
-            year, quarter = int(m[1]), int(m[2])
+        if m.re is _QUARTER:
+            quarter = int(m[2])
             start = dt.date(year, 3 * quarter - 2, 1)
             end = cls.month(year, 3 * quarter).end
             return cls(start, end, "quarter", f"{year}-Q{quarter}")
-        if m := _WEEK.match(text):
-            start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
-            return cls(start, start + dt.timedelta(days=7), "week", f"{int(m[1])}-W{int(m[2]):02d}")
-        if m := _YEAR.match(text):
-            year = int(m[1])
-            return cls(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), "year", str(year))
-        raise ValueError(f"无法识别的期间“{text}”（应为 YYYY-MM、YYYY-Www、YYYY-Qn 或 YYYY）")
+        if m.re is _WEEK:
+            try:
+                start = dt.date.fromisocalendar(year, int(m[2]), 1)
+            except ValueError:
+                raise PeriodError(f"周次无效：“{text}”（{year}年没有第{int(m[2])}周）") from None
+            return cls(start, start + dt.timedelta(days=7), "week", f"{year}-W{int(m[2]):02d}")
+        return cls(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), "year", str(year))
+
+    @classmethod
+    def parse_month(cls, text: str) -> "Period":
+        """A month "YYYY-MM" (the ranking period, the monthly report). Raises PeriodError for any
+        other text, another kind of period or a year outside FIRST_YEAR..LAST_YEAR."""
+        text = (text or "").strip()
+        if not _MONTH.match(text):
+            raise PeriodError(f"无法识别的月份“{text}”（应为 YYYY-MM）")
+        return cls.parse(text)
 
     @property
     def title(self) -> str:
@@ -92,6 +121,18 @@ class Period:
 
     def __contains__(self, day: dt.date) -> bool:
         return self.start <= day < self.end
+
+
+def parse_day(text: str) -> dt.date:
+    """A date "YYYY-MM-DD" of a year in FIRST_YEAR..LAST_YEAR. Raises PeriodError."""
+    text = (text or "").strip()
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f"无法识别的日期“{text}”（应为 YYYY-MM-DD）") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PeriodError(f"日期“{text}”超出可查询的范围（{FIRST_YEAR}年至{LAST_YEAR}年）")
+    return day
 
 
 def month_start(day: dt.date) -> dt.date:

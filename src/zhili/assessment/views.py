@@ -16,7 +16,7 @@ from zhili.organisation.roles import Role, has_role
 
 from . import early_warning, hotspots, metrics, replies, report
 from .overview import INLINE_REPLIES, default_month, month_overview
-from .periods import Period
+from .periods import Period, PeriodError, parse_day
 from .report.content import formula_notes, list_thresholds, missing_labels
 from .report.fonts import MissingFont
 
@@ -36,12 +36,9 @@ def _month(request) -> tuple[Period, str]:
     text = request.GET.get("month", "").strip()
     if text:
         try:
-            period = Period.parse(text)
-            if period.kind == "month":
-                return period, ""
-        except ValueError:
-            pass
-        return default_month(), f"无法识别的月份“{text}”，已显示最近有数据的月份"
+            return Period.parse_month(text), ""
+        except PeriodError as exc:
+            return default_month(), f"{exc}，已显示最近有数据的月份"
     return default_month(), ""
 
 
@@ -102,9 +99,9 @@ def warnings(request):
     as_of, error = None, ""
     if request.GET.get("as_of"):
         try:
-            as_of = dt.date.fromisoformat(request.GET["as_of"])
-        except ValueError:
-            error = f"无法识别的日期“{request.GET['as_of']}”，已显示最近一周"
+            as_of = parse_day(request.GET["as_of"])
+        except PeriodError as exc:
+            error = f"{exc}，已显示最近一周"
     found = early_warning.early_warnings(as_of)
     as_of = as_of or (found[0].week_end if found else metrics.latest_day())
     return render(request, "assessment/warnings.html", {
@@ -137,7 +134,7 @@ def report_download(request):
     period, error = _month(request)
     fmt = request.GET.get("format", "pdf")
     if error or fmt not in report.FORMATS:
-        return HttpResponse("参数错误：month 应为 YYYY-MM，format 为 pdf 或 xlsx", status=400,
+        return HttpResponse(f"参数错误：month 应为 YYYY-MM，format 为 pdf 或 xlsx。{error}", status=400,
                             content_type="text/plain; charset=utf-8")
     try:
         data = report.build(period, fmt)

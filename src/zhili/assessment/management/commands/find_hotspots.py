@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhili.assessment.hotspots import find_hotspots
 from zhili.assessment.overview import default_month
-from zhili.assessment.periods import Period
+from zhili.assessment.periods import Period, PeriodError
 
 
 class Command(BaseCommand):
@@ -15,8 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             period = Period.parse(options["month"]) if options.get("month") else default_month()
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        except PeriodError as exc:
+            raise CommandError(f"--month：{exc}") from None
         run = find_hotspots(period)
         self.stdout.write(f"{period.title}：分析 {run.analysed} 件诉求（{run.window_start:%Y-%m-%d} 起）")
         for h in run.hotspots.order_by("rank")[:options["top"]]:

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhili.assessment import report
 from zhili.assessment.overview import default_month
-from zhili.assessment.periods import Period
+from zhili.assessment.periods import Period, PeriodError
 from zhili.assessment.report.fonts import MissingFont
 
 
@@ -18,11 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            period = Period.parse(options["month"]) if options.get("month") else default_month()
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        if period.kind != "month":
-            raise CommandError("月度报告需要一个月份（YYYY-MM）")
+            period = Period.parse_month(options["month"]) if options.get("month") else default_month()
+        except PeriodError as exc:
+            raise CommandError(f"--month：{exc}") from None
         fmt = options["format"]
         try:
             data = report.build(period, fmt)

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from zhili.assessment.periods import Period
+from zhili.assessment.periods import Period, PeriodError
 from zhili.assessment.stats import totals
 from zhili.requests.choices import State
 
@@ -18,8 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             period = Period.parse(options["month"]) if options.get("month") else None
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        except PeriodError as exc:
+            raise CommandError(f"--month：{exc}") from None
         data = totals(month=period)
         if options.get("json"):
             self.stdout.write(json.dumps(data, ensure_ascii=False))
