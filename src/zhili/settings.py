@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "zhili.web.middleware.RefuseNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "zhili.web.middleware.ChosenLanguage",  # the cookie of set_language, else LANGUAGE_CODE
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -127,6 +127,8 @@ LOGIN_REDIRECT_URL = "web:request-list"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "zh-hans")
+# The interface languages (each named in itself); the chosen one comes from the footer's switch
+# (a cookie) or LANGUAGE_CODE, never from the browser (zhili.web.middleware.ChosenLanguage).
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Every business rule is computed in the district's local time (domain.md §2); storage is aware UTC.

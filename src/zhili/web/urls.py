@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import set_language
 
 from zhili.assessment import views as assessment
 
@@ -29,4 +30,6 @@ urlpatterns = [
     path("assessment/warnings/", assessment.warnings, name="early-warnings"),
     path("assessment/replies/", assessment.reply_quality, name="reply-quality"),
     path("assessment/report/", assessment.report_download, name="assessment-report"),
+    # The footer's language switch: Django's view stores the choice in its cookie (POST only).
+    path("language/", set_language, name="set-language"),
 ]

@@ -25,13 +25,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhili.knowledge.search import search_articles
-from zhili.organisation.roles import Role, has_role
+from zhili.organisation.roles import has_role
 from zhili.routing.suggest import intake_suggestions
 from zhili.workflow.errors import WorkflowError
 
+from .context_processors import INTAKE_ROLES
 from .forms_intake import IntakeForm
 
-INTAKE_ROLES = (Role.OPERATOR, Role.ADMINISTRATOR)
 # Longest text read from the query string (the form's own limits; longer input is cut).
 LIMITS = {"title": 200, "description": 5000, "address": 300, "kb": 100}
 EMPTY_SUGGESTIONS = {
