@@ -1,11 +1,12 @@
 """Importing requests from CSV/XLSX: idempotent, crash-safe, row-level errors, good rows kept."""
 
+import gzip
 import io
 import lzma
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from zhili.imports import importer
 from zhili.imports.importer import import_file
@@ -216,3 +217,41 @@ def test_values_the_database_cannot_hold_are_row_errors_and_the_later_rows_are_k
     assert report.created == 1
     assert sorted(p.row for p in report.problems) == [2, 3, 4, 5, 6]
     assert list(ServiceRequest.objects.filter(source="x").values_list("external_id", flat=True)) == ["e6"]
+
+
+def _corrupt_files(tmp_path):
+    whole = (HEADER + "\n".join(GOOD) + "\n").encode()
+    truncated_xz = tmp_path / "truncated.csv.xz"
+    truncated_xz.write_bytes(lzma.compress(whole)[:40])
+    garbage_xz = tmp_path / "garbage.csv.xz"
+    garbage_xz.write_bytes(b"this is not xz at all")
+    truncated_gz = tmp_path / "truncated.csv.gz"
+    truncated_gz.write_bytes(gzip.compress(whole)[:40])
+    garbage_gz = tmp_path / "garbage.csv.gz"
+    garbage_gz.write_bytes(b"this is not gzip at all")
+    damaged_gz = tmp_path / "damaged.csv.gz"  # right length, wrong bytes inside: the CRC catches it
+    data = bytearray(gzip.compress(whole))
+    data[-8] ^= 0xFF  # the stored CRC-32
+    damaged_gz.write_bytes(bytes(data))
+    xlsx_gz = tmp_path / "garbage.xlsx.gz"
+    xlsx_gz.write_bytes(b"not gzip")
+    return [(truncated_xz, "压缩文件不完整"), (garbage_xz, "不是有效的 xz 压缩文件"),
+            (truncated_gz, "压缩文件不完整"), (garbage_gz, "不是有效的 gzip 压缩文件"),
+            (damaged_gz, "已损坏"), (xlsx_gz, "不是有效的 gzip 压缩文件")]
+
+
+def test_a_corrupt_compressed_file_is_refused_with_its_name_and_nothing_is_stored(tmp_path):
+    before = ServiceRequest.objects.count()
+    for path, reason in _corrupt_files(tmp_path):
+        with pytest.raises(CommandError) as refused:
+            call_command("import_requests", str(path), "--source", "bad", stdout=io.StringIO(), stderr=io.StringIO())
+        assert f"无法读取文件“{path}”" in str(refused.value) and reason in str(refused.value), path
+    assert ServiceRequest.objects.count() == before
+
+
+@pytest.mark.parametrize("name", ["folder", "folder.csv", "folder.xlsx", "folder.csv.xz"])
+def test_a_directory_as_path_is_refused_with_a_clear_message(tmp_path, name):
+    folder = tmp_path / name
+    folder.mkdir()
+    with pytest.raises(CommandError, match=f"“{folder}”是一个目录，不是文件"):
+        call_command("import_requests", str(folder), stdout=io.StringIO(), stderr=io.StringIO())

@@ -7,7 +7,10 @@ one bad row never stops the others.
 """
 
 import csv
+import gzip
 import io
+import lzma
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,13 +52,31 @@ def _map_header(header: list) -> tuple[dict[int, str], dict[str, str], list[str]
     return positions, names, ignored
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The whole file, decompressed. A truncated or damaged .xz/.gz file, or one that cannot be
+    opened, raises ImportFileError naming the file and the reason — before any row is stored."""
+    try:
+        with open_binary(path) as fh:
+            return fh.read()
+    except EOFError:
+        reason = "压缩文件不完整（可能下载或复制时被截断）"
+    except lzma.LZMAError as exc:
+        reason = f"不是有效的 xz 压缩文件或文件已损坏（{exc}）"
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        reason = f"不是有效的 gzip 压缩文件或文件已损坏（{exc}）"
+    except IsADirectoryError:
+        reason = "这是一个目录，不是文件"
+    except OSError as exc:
+        reason = f"无法打开（{exc.strerror or exc}）"
+    raise ImportFileError(f"无法读取文件“{path}”：{reason}")
+
+
 # A citizen's letter can be long; the csv module's default limit is 128 KiB per field.
 csv.field_size_limit(16 * 1024 * 1024)
 
 
 def _read_csv(path: Path, encoding: str) -> Table:
-    with open_binary(path) as fh:
-        raw = fh.read()
+    raw = _read_bytes(path)
     text = raw.decode(encoding, errors="surrogateescape")
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -100,11 +121,11 @@ def _read_csv(path: Path, encoding: str) -> Table:
 def _read_xlsx(path: Path) -> Table:
     import openpyxl
 
+    raw = _read_bytes(path)
     try:
-        with open_binary(path) as fh:
-            workbook = openpyxl.load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(f"无法读取 XLSX 文件：{exc}") from exc
+        raise ImportFileError(f"无法读取 XLSX 文件“{path}”：{exc}") from exc
     table = Table()
     try:
         for sheet in workbook.worksheets:
@@ -131,10 +152,15 @@ def _read_xlsx(path: Path) -> Table:
 
 
 def read_rows(path: Path | str, encoding: str = "utf-8") -> Table:
-    """Read an import file. Raises ImportFileError for an unsupported or unreadable file."""
+    """Read an import file. Raises ImportFileError for a missing, unsupported or unreadable file
+    (a directory, a damaged or truncated .xz/.gz, an XLSX openpyxl cannot open); the message is
+    Chinese and names the file. The whole file is read here, so nothing is stored for a file
+    that fails."""
     path = Path(path)
     if not path.exists():
         raise ImportFileError(f"文件不存在：{path}")
+    if path.is_dir():
+        raise ImportFileError(f"“{path}”是一个目录，不是文件：请给出一个 .csv 或 .xlsx 文件（可为 .xz/.gz 压缩）")
     suffix = logical_suffix(path)
     if suffix == ".csv":
         return _read_csv(path, encoding)
