@@ -1,6 +1,7 @@
 """``zhili act NUMBER ACTION --user NAME [...]``: take a workflow step from the command line,
 with exactly the same rules and history as the pages and the API."""
 
+import argparse
 import datetime as dt
 
 from django.contrib.auth import get_user_model
@@ -8,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhili.knowledge.models import KnowledgeArticle
 from zhili.organisation.models import Unit
-from zhili.requests.choices import Action, State
+from zhili.requests.choices import Action, Satisfaction, State
 from zhili.requests.models import ServiceRequest
 from zhili.workflow import actions
 from zhili.workflow.errors import WorkflowError
@@ -26,6 +27,21 @@ def _request(number):
     if request is None:
         raise CommandError(f"工单“{number}”不存在")
     return request
+
+
+def _follow_up_facts(options) -> dict:
+    """The four facts of a 回访 (BJ 23, JN 27), each stated by the operator: 响应率 and 解决率 are
+    contacted / solved over valid follow-ups, so a fact the operator left out must never count
+    as "no" (nor as "yes"). Raises CommandError naming every missing option."""
+    missing = [flag for flag, key in (("--contacted 或 --no-contacted（是否联系过诉求人）", "contacted"),
+                                      ("--solved 或 --no-solved（问题是否解决）", "solved"))
+               if options.get(key) is None]
+    missing += [f"--{key}（{title}：{'/'.join(Satisfaction.values)}）"
+                for key, title in (("service", "服务满意度"), ("result", "结果满意度")) if not options.get(key)]
+    if missing:
+        raise CommandError("回访须写明：" + "；".join(missing))
+    return {"contacted": options["contacted"], "solved": options["solved"],
+            "service_satisfaction": options["service"], "result_satisfaction": options["result"]}
 
 
 STEPS = {
@@ -50,9 +66,7 @@ STEPS = {
     Action.REQUEST_STOP: lambda r, o, u: actions.request_stop(r, o["text"], actor=u),
     Action.APPROVE_REVIEW: lambda r, o, u: actions.approve_review(r, actor=u, note=o["text"]),
     Action.SEND_BACK: lambda r, o, u: actions.send_back(r, actor=u, note=o["text"]),
-    Action.FOLLOW_UP: lambda r, o, u: actions.follow_up(
-        r, actor=u, contacted=o["contacted"], solved=o["solved"], service_satisfaction=o["service"],
-        result_satisfaction=o["result"], note=o["text"]),
+    Action.FOLLOW_UP: lambda r, o, u: actions.follow_up(r, actor=u, note=o["text"], **_follow_up_facts(o)),
     Action.REOPEN: lambda r, o, u: actions.reopen(r, actor=u, note=o["text"]),
     Action.URGE: lambda r, o, u: actions.supervise(r, Action.URGE, actor=u, note=o["text"]),
     Action.SUPERVISE: lambda r, o, u: actions.supervise(r, Action.SUPERVISE, actor=u, note=o["text"]),
@@ -76,10 +90,15 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="不予受理理由代码")
         parser.add_argument("--article", type=int, help="知识库条目 id（直办）")
         parser.add_argument("--primary", help="主单编号（并单）")
-        parser.add_argument("--contacted", action="store_true")
-        parser.add_argument("--solved", action="store_true")
-        parser.add_argument("--service", default="", help="服务满意度 satisfied/basically_satisfied/dissatisfied")
-        parser.add_argument("--result", default="", help="结果满意度")
+        # No default for the follow-up facts: an omitted fact is an error, never a silent "no".
+        parser.add_argument("--contacted", action=argparse.BooleanOptionalAction, default=None,
+                            help="回访：是否联系过诉求人（--contacted 或 --no-contacted，必填）")
+        parser.add_argument("--solved", action=argparse.BooleanOptionalAction, default=None,
+                            help="回访：问题是否解决（--solved 或 --no-solved，必填）")
+        parser.add_argument("--service", default=None, choices=Satisfaction.values,
+                            help="回访：服务满意度 satisfied/basically_satisfied/dissatisfied（必填）")
+        parser.add_argument("--result", default=None, choices=Satisfaction.values,
+                            help="回访：结果满意度 satisfied/basically_satisfied/dissatisfied（必填）")
 
     def handle(self, *args, number, action, user, **options):
         actor = get_user_model().objects.filter(username=user).first()
