@@ -1,11 +1,12 @@
 """Working-day deadlines on the work calendar (domain.md §2), on Asia/Shanghai dates."""
 
 import datetime as dt
+import io
 import logging
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from zhili.workcalendar import service
 from zhili.workcalendar.loader import load_notice_csv
@@ -94,6 +95,21 @@ def test_a_bad_notice_row_is_refused_with_row_and_column(tmp_path):
     with pytest.raises(ValueError, match="第 3 行 date 列"):
         load_notice_csv(notice)
     assert not CalendarDay.objects.filter(date__year=2027).exists()
+
+
+def test_a_notice_with_a_date_on_two_rows_is_refused_listing_dates_and_lines(tmp_path):
+    notice = tmp_path / "twice.csv"
+    notice.write_text("date,kind,name\n2027-01-01,holiday,元旦\n2027-01-04,workday,调休\n"
+                      "2027-01-01,workday,元旦\n2027-02-10,holiday,春节\n2027-01-04,workday,调休\n",
+                      encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        call_command("calendar", "load", str(notice), stdout=io.StringIO())
+    message = str(refused.value)
+    assert "日期重复" in message
+    assert "2027-01-01（第 2、4 行）" in message and "2027-01-04（第 3、6 行）" in message
+    assert "2027-02-10" not in message
+    assert not CalendarDay.objects.filter(date__year=2027).exists()
+    assert not service.year_has_data(2027)
 
 
 def test_an_administrator_edit_wins_over_the_library_on_reseed():

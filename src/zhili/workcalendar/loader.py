@@ -72,7 +72,8 @@ def load_notice_csv(path: Path | str) -> tuple[int, list[int]]:
 
     ``kind`` is ``holiday`` (休) or ``workday`` (班); dates are YYYY-MM-DD. The years named are
     marked loaded. Returns (rows stored, years). Raises ValueError in Chinese naming the row
-    and column of the first bad value; nothing is stored then.
+    and column of the first bad value, or every date given on more than one row with its line
+    numbers (which row wins is not for the loader to guess); nothing is stored then.
     """
     reader = csv.DictReader(io.StringIO(read_text(path)))
     missing = {"date", "kind"} - set(reader.fieldnames or [])
@@ -80,7 +81,9 @@ def load_notice_csv(path: Path | str) -> tuple[int, list[int]]:
         raise ValueError(f"日历文件缺少列：{'、'.join(sorted(missing))}")
     kinds = {"holiday": DayKind.HOLIDAY, "休": DayKind.HOLIDAY, "workday": DayKind.WORKDAY, "班": DayKind.WORKDAY}
     days = []
-    for number, row in enumerate(reader, start=2):
+    lines: dict[dt.date, list[int]] = {}
+    for row in reader:
+        number = reader.line_num  # the line as an editor shows it (header = line 1)
         try:
             day = dt.date.fromisoformat((row["date"] or "").strip())
         except ValueError:
@@ -89,6 +92,11 @@ def load_notice_csv(path: Path | str) -> tuple[int, list[int]]:
         if kind is None:
             raise ValueError(f"第 {number} 行 kind 列：“{row['kind']}”应为 holiday（休）或 workday（班）")
         days.append((day, kind, (row.get("name") or "").strip()[:50]))
+        lines.setdefault(day, []).append(number)
+    repeated = {day: numbers for day, numbers in sorted(lines.items()) if len(numbers) > 1}
+    if repeated:
+        listed = "；".join(f"{day:%Y-%m-%d}（第 {'、'.join(map(str, numbers))} 行）" for day, numbers in repeated.items())
+        raise ValueError(f"日历文件中有日期重复出现，未导入任何一天，请每个日期只保留一行：{listed}")
     for day, kind, name in days:
         CalendarDay.objects.update_or_create(
             date=day, defaults={"kind": kind, "name": name, "source": CalendarSource.NOTICE}
