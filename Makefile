@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, demo knowledge base, train, import ~10,400 real messages, demo users
+demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, demo knowledge base, train, import ~10,400 real messages, demo users and a day of their work
 	$(ZHILI) migrate --verbosity 0
 	$(ZHILI) calendar seed
 	$(ZHILI) load-taxonomy
@@ -33,6 +33,8 @@ demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, demo knowl
 	$(ZHILI) import-requests $(TIPDM)/fj3_messages_votes.csv.xz --source tipdm-fj3-votes
 	$(ZHILI) import-requests $(TIPDM)/fj4_messages_replies.csv.xz --source tipdm-fj4-replies
 	$(ZHILI) create-demo-users
+	$(ZHILI) demo-activity
+	$(ZHILI) refresh-rollups
 	$(ZHILI) stats
 
 demo: demo-data serve ## everything demo-data does, then serve on http://127.0.0.1:8000
