@@ -7,13 +7,19 @@ deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from zhili.organisation.roles import Role, roles_of, unit_ids_of
 
 from .choices import Action, Channel, DeclineReason, RequestType, Resolution, Satisfaction, State
 from .privacy import mask_name, mask_phone
+
+
+# The workflow steps that set an order's deadline (``due_at``); their events carry its facts.
+DEADLINE_ACTIONS = (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.APPROVE_EXTENSION)
 
 
 class ServiceRequestQuerySet(models.QuerySet):
@@ -43,6 +49,22 @@ class ServiceRequestQuerySet(models.QuerySet):
     def overdue(self, now=None) -> "ServiceRequestQuerySet":
         """Open orders whose deadline has passed (reads the indexed ``due_at``)."""
         return self.filter(state__in=State.open_states(), due_at__lt=now or timezone.now())
+
+    def with_time_limit(self) -> "ServiceRequestQuerySet":
+        """Annotate ``time_limit_hours``: the urgent limit in natural hours (BJ 13) behind the
+        current ``due_at``, or None for a working-day deadline.
+
+        Read from the facts of the latest event that set the deadline (``DEADLINE_ACTIONS``:
+        dispatch, reassign and reopen copy ``time_limit_hours`` from the category; an approved
+        extension adds working days, so after one the deadline counts as working days). A later
+        edit of the category never changes an order already dispatched. One correlated subquery
+        on the (request, seq) index per row fetched; the card worker and lists showing card
+        flags read it (``zhili.workflow.cards``)."""
+        latest = (RequestEvent.objects.filter(request=OuterRef("pk"), action__in=DEADLINE_ACTIONS)
+                  .order_by("-seq")
+                  .annotate(hours=Cast(KeyTextTransform("time_limit_hours", "data"), IntegerField()))
+                  .values("hours")[:1])
+        return self.annotate(time_limit_hours=Subquery(latest, output_field=IntegerField()))
 
     def with_related(self) -> "ServiceRequestQuerySet":
         """What a list row shows, fetched in the same query (no N+1)."""
