@@ -17,7 +17,6 @@ from zhili.organisation.roles import Role, roles_of, unit_ids_of
 from .choices import Action, Channel, DeclineReason, RequestType, Resolution, Satisfaction, State
 from .privacy import mask_name, mask_phone
 
-
 # The workflow steps that set an order's deadline (``due_at``); their events carry its facts.
 DEADLINE_ACTIONS = (Action.DISPATCH, Action.REASSIGN, Action.REOPEN, Action.APPROVE_EXTENSION)
 
