@@ -44,6 +44,8 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
         for key, value in detail.items():
             if isinstance(key, int) or str(key).isdigit():
                 name = f"{prefix}[{key}]"  # an item of a list field
+            elif key == "non_field_errors" and prefix:
+                name = prefix  # the list field as a whole (e.g. too many parts)
             else:
                 name = f"{prefix}.{key}" if prefix else str(key)
             for field, messages in _flatten(value, name).items():

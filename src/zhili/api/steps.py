@@ -1,5 +1,7 @@
-"""The workflow steps the API offers: one input serializer and one ``zhili.workflow.actions`` call
-each. Every body carries ``version``, the order's version the caller saw (→ ``expected_version``).
+"""The input of each workflow step the API offers. The steps themselves (the fields each reads and
+its one ``zhili.workflow.actions`` call) are declared once in ``zhili.workflow.steps``, which the
+pages run too. Every body carries ``version``, the order's version the caller saw
+(→ ``expected_version``).
 
 Serializers only turn codes into objects (unit and category codes, a knowledge article id, a
 primary order's number); every rule — who, when, which state, required texts, limits — is the
@@ -18,7 +20,8 @@ from zhili.organisation.models import Unit
 from zhili.requests.choices import Action, DeclineReason, Satisfaction
 from zhili.requests.models import ServiceRequest
 from zhili.taxonomy.models import Category
-from zhili.workflow import actions
+from zhili.workflow.actions import SPLIT_MAX_PARTS
+from zhili.workflow.steps import STEPS as WORKFLOW_STEPS
 
 
 class StepSerializer(serializers.Serializer):
@@ -122,7 +125,9 @@ class SplitPartSerializer(serializers.Serializer):
 
 
 class SplitSerializer(StepSerializer):
-    parts = SplitPartSerializer(many=True, label="拆分后的各项", help_text="至少两项")
+    parts = SplitPartSerializer(many=True, max_length=SPLIT_MAX_PARTS, label="拆分后的各项",
+                                help_text=f"2 到 {SPLIT_MAX_PARTS} 项（流程规则：每项是一张新工单）",
+                                error_messages={"max_length": f"拆单最多 {SPLIT_MAX_PARTS} 项（更多单位参与时请增加协办单位）"})
 
     def validate_parts(self, value):
         return [(p["title"], p["text"], p["unit"]) for p in value]
@@ -130,67 +135,42 @@ class SplitSerializer(StepSerializer):
 
 @dataclass(frozen=True)
 class Step:
-    """An API step: its input and the one workflow call (order, data, user, version) → result."""
+    """An API step: its input serializer and the workflow step's ``run(order, data, user, version)``."""
 
     serializer: type[StepSerializer]
     run: Callable
 
 
-def _supervise(action: str) -> Callable:
-    return lambda o, d, u, v: actions.supervise(o, action, actor=u, note=d["note"], expected_version=v)
-
-
-STEPS: dict[str, Step] = {
-    Action.RESOLVE_AT_INTAKE: Step(ResolveSerializer, lambda o, d, u, v: actions.resolve_at_intake(
-        o, d["article"], actor=u, answer=d["answer"], expected_version=v)),
-    Action.DECLINE: Step(DeclineSerializer, lambda o, d, u, v: actions.decline(
-        o, d["reason"], actor=u, note=d["note"], expected_version=v)),
-    Action.CLASSIFY: Step(ClassifySerializer, lambda o, d, u, v: actions.classify(
-        o, d["category"], actor=u, note=d["note"], subdistrict=d.get("subdistrict"), expected_version=v)),
-    Action.QUEUE_FOR_DISPATCH: Step(QueueSerializer, lambda o, d, u, v: actions.queue_for_dispatch(
-        o, reason=d["reason"] or "转人工派单", actor=u, expected_version=v)),
-    Action.DISPATCH: Step(DispatchSerializer, lambda o, d, u, v: actions.dispatch(
-        o, d["lead_unit"], actor=u, note=d["note"], category=d["category"], expected_version=v)),
-    Action.REASSIGN: Step(ReassignSerializer, lambda o, d, u, v: actions.reassign(
-        o, d["lead_unit"], actor=u, note=d["note"], expected_version=v)),
-    Action.FORCE_DISPATCH: Step(NoteSerializer, lambda o, d, u, v: actions.force_dispatch(
-        o, actor=u, note=d["note"], expected_version=v)),
-    Action.ACCEPT: Step(StepSerializer, lambda o, d, u, v: actions.accept(o, actor=u, expected_version=v)),
-    Action.RETURN: Step(ReasonSerializer, lambda o, d, u, v: actions.return_to_hotline(
-        o, d["reason"], actor=u, expected_version=v)),
-    Action.CONTACT: Step(NoteSerializer, lambda o, d, u, v: actions.contact(
-        o, actor=u, note=d["note"], expected_version=v)),
-    Action.ADD_ASSISTING_UNIT: Step(AssistingUnitSerializer, lambda o, d, u, v: actions.add_assisting_unit(
-        o, d["unit"], actor=u, working_days=d["working_days"], expected_version=v)),
-    Action.ASSIST_REPORT: Step(TextSerializer, lambda o, d, u, v: actions.assist_report(
-        o, d["text"], actor=u, expected_version=v)),
-    Action.REQUEST_EXTENSION: Step(ExtensionSerializer, lambda o, d, u, v: actions.request_extension(
-        o, d["working_days"], d["reason"], actor=u, expected_version=v)),
-    Action.APPROVE_EXTENSION: Step(NoteSerializer, lambda o, d, u, v: actions.approve_extension(
-        o, actor=u, note=d["note"], expected_version=v)),
-    Action.REJECT_EXTENSION: Step(NoteSerializer, lambda o, d, u, v: actions.reject_extension(
-        o, actor=u, note=d["note"], expected_version=v)),
-    Action.INTERIM_REPLY: Step(InterimReplySerializer, lambda o, d, u, v: actions.interim_reply(
-        o, d["text"], d["promised_date"], actor=u, expected_version=v)),
-    Action.REPLY: Step(TextSerializer, lambda o, d, u, v: actions.reply(o, d["text"], actor=u, expected_version=v)),
-    Action.REQUEST_STOP: Step(NoteSerializer, lambda o, d, u, v: actions.request_stop(
-        o, d["note"], actor=u, expected_version=v)),
-    Action.APPROVE_REVIEW: Step(NoteSerializer, lambda o, d, u, v: actions.approve_review(
-        o, actor=u, note=d["note"], expected_version=v)),
-    Action.SEND_BACK: Step(NoteSerializer, lambda o, d, u, v: actions.send_back(
-        o, actor=u, note=d["note"], expected_version=v)),
-    Action.FOLLOW_UP: Step(FollowUpSerializer, lambda o, d, u, v: actions.follow_up(
-        o, actor=u, contacted=d["contacted"], solved=d["solved"], service_satisfaction=d["service_satisfaction"],
-        result_satisfaction=d["result_satisfaction"], note=d["note"], expected_version=v)),
-    Action.REOPEN: Step(NoteSerializer, lambda o, d, u, v: actions.reopen(o, actor=u, note=d["note"],
-                                                                         expected_version=v)),
-    Action.URGE: Step(NoteSerializer, _supervise(Action.URGE)),
-    Action.SUPERVISE: Step(NoteSerializer, _supervise(Action.SUPERVISE)),
-    Action.ESCALATE: Step(NoteSerializer, _supervise(Action.ESCALATE)),
-    Action.CLOSE: Step(NoteSerializer, lambda o, d, u, v: actions.close(o, actor=u, note=d["note"],
-                                                                       expected_version=v)),
-    Action.MERGE: Step(MergeSerializer, lambda o, d, u, v: actions.merge(o, d["primary"], actor=u,
-                                                                        expected_version=v)),
-    Action.SPLIT: Step(SplitSerializer, lambda o, d, u, v: actions.split(o, d["parts"], actor=u,
-                                                                        expected_version=v)),
+# The input of each workflow step (``zhili.workflow.steps`` declares the fields and the call).
+SERIALIZERS: dict[str, type[StepSerializer]] = {
+    Action.RESOLVE_AT_INTAKE: ResolveSerializer,
+    Action.DECLINE: DeclineSerializer,
+    Action.CLASSIFY: ClassifySerializer,
+    Action.QUEUE_FOR_DISPATCH: QueueSerializer,
+    Action.DISPATCH: DispatchSerializer,
+    Action.REASSIGN: ReassignSerializer,
+    Action.FORCE_DISPATCH: NoteSerializer,
+    Action.ACCEPT: StepSerializer,
+    Action.RETURN: ReasonSerializer,
+    Action.CONTACT: NoteSerializer,
+    Action.ADD_ASSISTING_UNIT: AssistingUnitSerializer,
+    Action.ASSIST_REPORT: TextSerializer,
+    Action.REQUEST_EXTENSION: ExtensionSerializer,
+    Action.APPROVE_EXTENSION: NoteSerializer,
+    Action.REJECT_EXTENSION: NoteSerializer,
+    Action.INTERIM_REPLY: InterimReplySerializer,
+    Action.REPLY: TextSerializer,
+    Action.REQUEST_STOP: NoteSerializer,
+    Action.APPROVE_REVIEW: NoteSerializer,
+    Action.SEND_BACK: NoteSerializer,
+    Action.FOLLOW_UP: FollowUpSerializer,
+    Action.REOPEN: NoteSerializer,
+    Action.URGE: NoteSerializer,
+    Action.SUPERVISE: NoteSerializer,
+    Action.ESCALATE: NoteSerializer,
+    Action.CLOSE: NoteSerializer,
+    Action.MERGE: MergeSerializer,
+    Action.SPLIT: SplitSerializer,
 }
+
+STEPS: dict[str, Step] = {action: Step(SERIALIZERS[action], step.run) for action, step in WORKFLOW_STEPS.items()}

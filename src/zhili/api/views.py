@@ -7,6 +7,8 @@ Authentication: ``Authorization: Token <key>`` (``rest_framework.authtoken``) or
 Errors: see ``zhili.api.errors``.
 """
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -19,6 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
+from zhili.inputs import fields_with_nul, printable_name
 from zhili.organisation.models import Unit
 from zhili.requests.choices import Action
 from zhili.requests.filters import ServiceRequestFilterSet
@@ -58,6 +61,27 @@ class ApiView(generics.GenericAPIView):
 
     def get_exception_handler(self):
         return api_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        """After authentication, throttling and permissions: a body that is a JSON object (or a
+        form), and no NUL in a parameter or a field (PostgreSQL cannot hold one) — else 400."""
+        super().initial(request, *args, **kwargs)
+        check_input(request)
+
+
+def check_input(request) -> None:
+    """Refusal (400, code ``invalid``, naming the field) for a body that is not an object or a NUL
+    in the query string or the body. The first field at fault is named."""
+    bodies = [request.query_params]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if not isinstance(request.data, Mapping):
+            raise Refusal(status.HTTP_400_BAD_REQUEST, "请求体应为 JSON 对象（不能是数组或单个值）", code="invalid")
+        bodies.append(request.data)
+    for body in bodies:
+        names = fields_with_nul(body)
+        if names:
+            name = printable_name(names[0])
+            raise Refusal(status.HTTP_400_BAD_REQUEST, f"{name}：含有非法的空字符（\\x00）", field=name, code="invalid")
 
 
 class RequestPagination(PageNumberPagination):

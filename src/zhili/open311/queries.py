@@ -20,6 +20,9 @@ from .models import Submission
 MAX_SPAN = dt.timedelta(days=90)  # GeoReport v2: start_date..end_date spans at most 90 days
 MAX_PAGE_SIZE = 1000  # GeoReport v2: at most 1000 requests by default
 MAX_IDS = 1000
+# Years a date parameter may name: typing errors aside, nothing of the hotline is outside them
+# (the same range as the request list's date filters, zhili.requests.filters).
+YEARS = range(1900, 2101)
 
 
 def param(query, name: str) -> str:
@@ -35,7 +38,10 @@ def check_jurisdiction(query) -> None:
 
 
 def parse_w3c(value: str, name: str) -> dt.datetime:
-    """A W3C datetime (2010-01-01T00:00:00Z, an offset, or a date alone = 00:00 Asia/Shanghai)."""
+    """A W3C datetime (2010-01-01T00:00:00Z, an offset, or a date alone = 00:00 Asia/Shanghai),
+    aware. 400 naming ``name`` when it is not one, or when its year is outside ``YEARS`` (year 1
+    or 9999 overflow once the 90-day span or a time zone is applied; the pages' date filters
+    accept the same years)."""
     try:
         moment = dateparse.parse_datetime(value)
         if moment is None:
@@ -46,6 +52,9 @@ def parse_w3c(value: str, name: str) -> dt.datetime:
     if moment is None:
         raise bad_request((f"{name} must be a W3C datetime, e.g. 2026-01-01T00:00:00+08:00",
                            f"{name} 应为 W3C 时间格式，如 2026-01-01T00:00:00+08:00"))
+    if moment.year not in YEARS:  # checked before any time-zone arithmetic, which could overflow
+        raise bad_request((f"{name} must be between the years {YEARS.start} and {YEARS.stop - 1}",
+                           f"{name} 应在 {YEARS.start} 年到 {YEARS.stop - 1} 年之间"))
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

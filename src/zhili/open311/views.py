@@ -7,12 +7,16 @@ resource or jurisdiction; beyond the standard, 405 for a wrong method and 429 (w
 ``Retry-After``) when a client exceeds its rate.
 """
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from zhili.inputs import fields_with_nul, printable_name
 
 from . import queries, submit
 from .authentication import ApiKeyAuthentication, ClientRateThrottle, HasApiKey
@@ -67,9 +71,24 @@ class Open311View(APIView):
         return renderer, renderer.media_type
 
     def initial(self, request, *args, **kwargs):
+        """Before authentication (which reads ``api_key`` from the query and the body): the suffix,
+        a body that is a form or a JSON object, and no NUL anywhere (PostgreSQL cannot hold one)."""
         if kwargs.get("format") not in FORMATS:
             raise bad_request(("add .json or .xml to the path", "请在路径末尾加上 .json 或 .xml"))
+        problems = [_nul_problem(name) for name in fields_with_nul(request.query_params)]
+        if request.method == "POST":
+            if not isinstance(request.data, Mapping):
+                raise bad_request(("the body must be a form or a JSON object",
+                                   "请求体应为表单或 JSON 对象（不能是数组或单个值）"))
+            problems += [_nul_problem(name) for name in fields_with_nul(request.data)]
+        if problems:
+            raise bad_request(*problems)
         super().initial(request, *args, **kwargs)
+
+
+def _nul_problem(name: str) -> tuple[str, str]:
+    name = printable_name(name)
+    return (f"{name} contains a NUL character (\\x00)", f"{name} 含有非法的空字符（\\x00）")
 
 
 class DiscoveryView(Open311View):

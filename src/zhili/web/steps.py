@@ -1,27 +1,30 @@
-"""Which form each workflow step shows and which ``zhili.workflow.actions`` function it calls.
+"""Which form and button each workflow step shows on the request page.
 
-One row per action that a person can take on the request page (the system-only steps, yellow
-and red cards, are never in ``allowed_actions`` and have no form). ``run(obj, data, actor,
-version)`` calls exactly one workflow function with the form's cleaned data; the function
-checks everything and writes the state and the event.
+The steps themselves — the fields each reads and the one ``zhili.workflow.actions`` function it
+calls — are declared once in ``zhili.workflow.steps`` (the native API runs the same rows). Here
+each step gets its form, the submit button's text and its colour. The system-only steps (yellow
+and red cards) are never in ``allowed_actions`` and have no form.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from zhili.requests.choices import Action
-from zhili.workflow import actions
+from zhili.workflow.steps import STEPS as WORKFLOW_STEPS
 
 from . import forms as f
 
 
 @dataclass(frozen=True)
 class Step:
-    """A step as the page offers it: its form, the call, the submit button's text and colour."""
+    """A step as the page offers it: its form, the call ``run(obj, data, actor, version)``, the
+    submit button's text and colour."""
 
     form: type[f.ActionForm]
     run: Callable
-    submit: str = "确定"
+    submit: str = _("确定")
     style: str = "primary"  # Bootstrap colour of the buttons
 
     @property
@@ -29,65 +32,39 @@ class Step:
         return bool(self.form.base_fields) or self.form is f.SplitForm
 
 
-def _supervise(action: str) -> Callable:
-    return lambda o, d, u, v: actions.supervise(o, action, actor=u, note=d["note"], expected_version=v)
-
-
-STEPS: dict[str, Step] = {
-    Action.RESOLVE_AT_INTAKE: Step(f.ResolveForm, lambda o, d, u, v: actions.resolve_at_intake(
-        o, d["article"], actor=u, answer=d["answer"], expected_version=v), "直办并办结", "success"),
-    Action.DECLINE: Step(f.DeclineForm, lambda o, d, u, v: actions.decline(
-        o, d["reason"], actor=u, note=d["note"], expected_version=v), "不予受理", "secondary"),
-    Action.CLASSIFY: Step(f.ClassifyForm, lambda o, d, u, v: actions.classify(
-        o, d["category"], actor=u, note=d["note"], subdistrict=d["subdistrict"], expected_version=v), "保存分类"),
-    Action.QUEUE_FOR_DISPATCH: Step(f.QueueForm, lambda o, d, u, v: actions.queue_for_dispatch(
-        o, reason=d["reason"], actor=u, expected_version=v), "转人工派单", "secondary"),
-    Action.DISPATCH: Step(f.DispatchForm, lambda o, d, u, v: actions.dispatch(
-        o, d["lead_unit"], actor=u, note=d["note"], category=d["category"], expected_version=v), "派单"),
-    Action.REASSIGN: Step(f.ReassignForm, lambda o, d, u, v: actions.reassign(
-        o, d["lead_unit"], actor=u, note=d["note"], expected_version=v), "改派"),
-    Action.FORCE_DISPATCH: Step(f.ForceDispatchForm, lambda o, d, u, v: actions.force_dispatch(
-        o, actor=u, note=d["note"], expected_version=v), "强制派单", "warning"),
-    Action.ACCEPT: Step(f.ActionForm, lambda o, d, u, v: actions.accept(o, actor=u, expected_version=v), "签收"),
-    Action.RETURN: Step(f.ReturnForm, lambda o, d, u, v: actions.return_to_hotline(
-        o, d["reason"], actor=u, expected_version=v), "退单", "danger"),
-    Action.CONTACT: Step(f.ContactForm, lambda o, d, u, v: actions.contact(
-        o, actor=u, note=d["note"], expected_version=v), "记录联系"),
-    Action.ADD_ASSISTING_UNIT: Step(f.AssistingUnitForm, lambda o, d, u, v: actions.add_assisting_unit(
-        o, d["unit"], actor=u, working_days=d["working_days"], expected_version=v), "增加协办"),
-    Action.ASSIST_REPORT: Step(f.AssistReportForm, lambda o, d, u, v: actions.assist_report(
-        o, d["text"], actor=u, expected_version=v), "提交反馈"),
-    Action.REQUEST_EXTENSION: Step(f.ExtensionForm, lambda o, d, u, v: actions.request_extension(
-        o, d["working_days"], d["reason"], actor=u, expected_version=v), "提交延期申请", "warning"),
-    Action.APPROVE_EXTENSION: Step(f.ApproveExtensionForm, lambda o, d, u, v: actions.approve_extension(
-        o, actor=u, note=d["note"], expected_version=v), "批准延期", "success"),
-    Action.REJECT_EXTENSION: Step(f.RejectExtensionForm, lambda o, d, u, v: actions.reject_extension(
-        o, actor=u, note=d["note"], expected_version=v), "驳回延期", "danger"),
-    Action.INTERIM_REPLY: Step(f.InterimReplyForm, lambda o, d, u, v: actions.interim_reply(
-        o, d["text"], d["promised_date"], actor=u, expected_version=v), "提交阶段性答复"),
-    Action.REPLY: Step(f.ReplyForm, lambda o, d, u, v: actions.reply(
-        o, d["text"], actor=u, expected_version=v), "提交答复", "success"),
-    Action.REQUEST_STOP: Step(f.StopForm, lambda o, d, u, v: actions.request_stop(
-        o, d["note"], actor=u, expected_version=v), "申请不再办理", "secondary"),
-    Action.APPROVE_REVIEW: Step(f.ReviewForm, lambda o, d, u, v: actions.approve_review(
-        o, actor=u, note=d["note"], expected_version=v), "审核通过", "success"),
-    Action.SEND_BACK: Step(f.SendBackForm, lambda o, d, u, v: actions.send_back(
-        o, actor=u, note=d["note"], expected_version=v), "退回重办", "danger"),
-    Action.FOLLOW_UP: Step(f.FollowUpForm, lambda o, d, u, v: actions.follow_up(
-        o, actor=u, contacted=d["contacted"], solved=d["solved"], service_satisfaction=d["service_satisfaction"],
-        result_satisfaction=d["result_satisfaction"], note=d["note"], expected_version=v), "保存回访"),
-    Action.REOPEN: Step(f.ReopenForm, lambda o, d, u, v: actions.reopen(
-        o, actor=u, note=d["note"], expected_version=v), "重办", "danger"),
-    Action.URGE: Step(f.SupervisionForm, _supervise(Action.URGE), "催办", "warning"),
-    Action.SUPERVISE: Step(f.SupervisionForm, _supervise(Action.SUPERVISE), "督办", "warning"),
-    Action.ESCALATE: Step(f.SupervisionForm, _supervise(Action.ESCALATE), "提级督办", "danger"),
-    Action.CLOSE: Step(f.CloseForm, lambda o, d, u, v: actions.close(
-        o, actor=u, note=d["note"], expected_version=v), "办结归档", "dark"),
-    Action.MERGE: Step(f.MergeForm, lambda o, d, u, v: actions.merge(
-        o, d["primary"], actor=u, expected_version=v), "并单", "secondary"),
-    Action.SPLIT: Step(f.SplitForm, lambda o, d, u, v: actions.split(
-        o, d["parts"], actor=u, expected_version=v), "拆单", "secondary"),
+# action: (form, submit button, colour); one row per workflow step (tests/test_steps.py checks it).
+_PAGE = {
+    Action.RESOLVE_AT_INTAKE: (f.ResolveForm, _("直办并办结"), "success"),
+    Action.DECLINE: (f.DeclineForm, _("不予受理"), "secondary"),
+    Action.CLASSIFY: (f.ClassifyForm, _("保存分类"), "primary"),
+    Action.QUEUE_FOR_DISPATCH: (f.QueueForm, _("转人工派单"), "secondary"),
+    Action.DISPATCH: (f.DispatchForm, _("派单"), "primary"),
+    Action.REASSIGN: (f.ReassignForm, _("改派"), "primary"),
+    Action.FORCE_DISPATCH: (f.ForceDispatchForm, _("强制派单"), "warning"),
+    Action.ACCEPT: (f.ActionForm, _("签收"), "primary"),
+    Action.RETURN: (f.ReturnForm, _("退单"), "danger"),
+    Action.CONTACT: (f.ContactForm, _("记录联系"), "primary"),
+    Action.ADD_ASSISTING_UNIT: (f.AssistingUnitForm, _("增加协办"), "primary"),
+    Action.ASSIST_REPORT: (f.AssistReportForm, _("提交反馈"), "primary"),
+    Action.REQUEST_EXTENSION: (f.ExtensionForm, _("提交延期申请"), "warning"),
+    Action.APPROVE_EXTENSION: (f.ApproveExtensionForm, _("批准延期"), "success"),
+    Action.REJECT_EXTENSION: (f.RejectExtensionForm, _("驳回延期"), "danger"),
+    Action.INTERIM_REPLY: (f.InterimReplyForm, _("提交阶段性答复"), "primary"),
+    Action.REPLY: (f.ReplyForm, _("提交答复"), "success"),
+    Action.REQUEST_STOP: (f.StopForm, _("申请不再办理"), "secondary"),
+    Action.APPROVE_REVIEW: (f.ReviewForm, _("审核通过"), "success"),
+    Action.SEND_BACK: (f.SendBackForm, _("退回重办"), "danger"),
+    Action.FOLLOW_UP: (f.FollowUpForm, _("保存回访"), "primary"),
+    Action.REOPEN: (f.ReopenForm, _("重办"), "danger"),
+    Action.URGE: (f.SupervisionForm, _("催办"), "warning"),
+    Action.SUPERVISE: (f.SupervisionForm, _("督办"), "warning"),
+    Action.ESCALATE: (f.SupervisionForm, _("提级督办"), "danger"),
+    Action.CLOSE: (f.CloseForm, _("办结归档"), "dark"),
+    Action.MERGE: (f.MergeForm, _("并单"), "secondary"),
+    Action.SPLIT: (f.SplitForm, _("拆单"), "secondary"),
 }
+STEPS: dict[str, Step] = {action: Step(form, WORKFLOW_STEPS[action].run, submit, style)
+                          for action, (form, submit, style) in _PAGE.items()}
 
 # The supervision board's row buttons.
 SUPERVISION_ACTIONS = (Action.URGE, Action.SUPERVISE, Action.ESCALATE)

@@ -64,6 +64,25 @@ def compute_due_at(category: Category | None, start: dt.datetime) -> tuple[dt.da
     return due, facts
 
 
+# Units that may lead an order (and take part of a split): departments and enterprises for duty
+# (行业) matters, subdistricts for territorial (属地) ones. Not the district itself (it assigns,
+# it does not handle) and not a community: department duties are not pushed down to
+# communities (国办函〔2025〕66号). The pages offer only these kinds; this guard holds for every caller.
+LEAD_UNIT_KINDS = (UnitKind.DEPARTMENT, UnitKind.SUBDISTRICT, UnitKind.ENTERPRISE)
+# At most this many parts in one split: each part is a new order with its own intake, classify
+# and dispatch events in the same transaction (about ten statements a part). The pages offer five
+# rows; a matter for more units is one order with assisting units (协办).
+SPLIT_MAX_PARTS = 5
+
+
+def check_lead_unit(unit: Unit, field: str = "lead_unit") -> None:
+    """RuleViolation (naming ``field``) unless ``unit`` is of a kind that may lead an order
+    (``LEAD_UNIT_KINDS``)."""
+    if unit.kind not in LEAD_UNIT_KINDS:
+        raise RuleViolation(f"主办单位不能是{UnitKind(unit.kind).label}（{unit.name}）：应派给部门、企业或街道"
+                            "（部门职责不得下派社区，66号）", field=field)
+
+
 def _remind(request: ServiceRequest, unit_id: int | None, action: str, message: str) -> None:
     """Tell a unit about one of its orders (a row the unit inbox reads; written with the step)."""
     if unit_id is not None:
@@ -174,9 +193,11 @@ def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", c
              rule_id: int | None = None, category: Category | None = None, expected_version=None) -> RequestEvent:
     """派单 (BJ 12–13, JN 23): send the order to its lead unit with a deadline on the work calendar,
     counted from the dispatch moment (``compute_due_at``). A dispatcher may set the category at
-    the same time (the correction is recorded in the event)."""
+    the same time (the correction is recorded in the event). RuleViolation (``lead_unit``) for a
+    unit that may not lead an order (``check_lead_unit``: not the district, not a community)."""
     check_state(request, Action.DISPATCH, expected_version)
     check_actor(request, Action.DISPATCH, actor)
+    check_lead_unit(lead_unit)
     moment = when(actor, at)
     changes, facts = _dispatch_changes(request, lead_unit, moment, category)
     corrected = category is not None and category.pk != request.category_id
@@ -212,6 +233,7 @@ def reassign(request, lead_unit: Unit, *, actor, note: str = "", expected_versio
     """改派 (SD, 66号): another unit takes the order; its deadline starts again from now."""
     if lead_unit.pk == request.lead_unit_id:
         raise RuleViolation("改派须选择另一个单位", field="lead_unit")
+    check_lead_unit(lead_unit)
     moment = when(actor, None)
     changes, facts = _dispatch_changes(request, lead_unit, moment)
     return apply(request, Action.REASSIGN, actor, at=moment, changes=changes, expected_version=expected_version,
@@ -499,17 +521,19 @@ def merge(request, primary: ServiceRequest, *, actor, expected_version=None) -> 
 def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_version=None) -> list[ServiceRequest]:
     """拆单: one request becomes several (title, text, unit), each dispatched to its own unit.
 
-    Needs at least two parts; the original ends in state ``split``. Returns the new orders.
+    Needs 2 to ``SPLIT_MAX_PARTS`` parts, each for a unit that may lead an order
+    (``check_lead_unit``); the original ends in state ``split``. Returns the new orders.
     """
     if len(parts) < 2:
         raise RuleViolation("拆单至少需要两项", field="parts")
+    if len(parts) > SPLIT_MAX_PARTS:
+        raise RuleViolation(f"拆单最多 {SPLIT_MAX_PARTS} 项（更多单位参与时请增加协办单位）", field="parts")
     if ServiceRequest.objects.filter(merged_into=request, state=State.MERGED).exists():
         raise RuleViolation("已有其他工单并入本单，不能拆单", field="parts")
     check_state(request, Action.SPLIT, expected_version)
     check_actor(request, Action.SPLIT, actor)
     for _, _, unit in parts:
-        if unit.kind == UnitKind.COMMUNITY:
-            raise RuleViolation("部门职责不得下派社区（66号）", field="parts")
+        check_lead_unit(unit, field="parts")
     with transaction.atomic():
         apply(request, Action.SPLIT, actor, at=when(actor, None), expected_version=expected_version,
               data={"parts": len(parts)}, checked=True)
