@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from zhili.organisation.roles import Role, has_role
 
@@ -22,7 +23,7 @@ from .report.fonts import MissingFont
 
 ASSESSMENT_ROLES = tuple(Role.DISTRICT_WIDE)
 WARNING_ROLES = (Role.SUPERVISOR, Role.DISTRICT_LEADER, Role.ADMINISTRATOR)
-BY_CHOICES = {"unit": "承办单位", "subdistrict": "街道", "category": "一级分类"}
+BY_CHOICES = {"unit": gettext_lazy("承办单位"), "subdistrict": gettext_lazy("街道"), "category": gettext_lazy("一级分类")}
 
 
 def _allowed(request, roles) -> None:
@@ -38,7 +39,7 @@ def _month(request) -> tuple[Period, str]:
         try:
             return Period.parse_month(text), ""
         except PeriodError as exc:
-            return default_month(), f"{exc}，已显示最近有数据的月份"
+            return default_month(), gettext("%(error)s，已显示最近有数据的月份") % {"error": exc}
     return default_month(), ""
 
 
@@ -101,7 +102,7 @@ def warnings(request):
         try:
             as_of = parse_day(request.GET["as_of"])
         except PeriodError as exc:
-            error = f"{exc}，已显示最近一周"
+            error = gettext("%(error)s，已显示最近一周") % {"error": exc}
     found = early_warning.early_warnings(as_of)
     as_of = as_of or (found[0].week_end if found else metrics.latest_day())
     return render(request, "assessment/warnings.html", {
@@ -134,7 +135,8 @@ def report_download(request):
     period, error = _month(request)
     fmt = request.GET.get("format", "pdf")
     if error or fmt not in report.FORMATS:
-        return HttpResponse(f"参数错误：month 应为 YYYY-MM，format 为 pdf 或 xlsx。{error}", status=400,
+        return HttpResponse(gettext("参数错误：month 应为 YYYY-MM，format 为 pdf 或 xlsx。%(error)s") % {"error": error},
+                            status=400,
                             content_type="text/plain; charset=utf-8")
     try:
         data = report.build(period, fmt)

@@ -15,6 +15,8 @@ import calendar
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_lazy
+
 from zhili.assessment.models import RequestCell
 from zhili.assessment.stats import totals
 from zhili.organisation.models import Unit
@@ -24,6 +26,9 @@ from zhili.taxonomy.models import Category
 
 # The labels totals() gives to the "none" bucket of each grouping.
 NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = "未分类", "未派单", "未识别街道"
+# How each bucket is shown (its key above stays the Chinese text totals() uses).
+_NONE_LABELS = {NO_CATEGORY: gettext_lazy("未分类"), NO_UNIT: gettext_lazy("未派单"),
+                NO_SUBDISTRICT: gettext_lazy("未识别街道")}
 
 
 def _bars(counts: dict[str, int], param: str, by_name: dict[str, list], empty_label: str) -> list[dict]:
@@ -32,7 +37,7 @@ def _bars(counts: dict[str, int], param: str, by_name: dict[str, list], empty_la
     bars = []
     for name, value in counts.items():
         if name == empty_label:
-            query, label = urlencode({param: NULL}), name
+            query, label = urlencode({param: NULL}), str(_NONE_LABELS.get(name, name))
         else:
             matches = by_name.get(name, [])
             query = urlencode({param: matches[0].pk}) if len(matches) == 1 else ""

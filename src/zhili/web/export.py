@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -36,7 +37,7 @@ CHUNK = 2_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters XLSX (XML 1.0) cannot hold; openpyxl raises on them.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SUPERVISION = {0: "", 1: "催办", 2: "督办", 3: "提级督办"}
+_SUPERVISION = {0: "", 1: gettext_lazy("催办"), 2: gettext_lazy("督办"), 3: gettext_lazy("提级督办")}
 
 
 def safe_text(value: str) -> str:
@@ -51,47 +52,47 @@ def local_naive(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _label(choices, value) -> str:
-    """The Chinese label of a choice value; "" for none."""
-    return choices(value).label if value else ""
+    """The label of a choice value in the active language; "" for none."""
+    return str(choices(value).label) if value else ""
 
 
 @dataclass(frozen=True)
 class Column:
-    """One exported column: its Chinese header, width in characters, how a row's value is read
+    """One exported column: its header (translatable), width in characters, how a row's value is read
     from an order, and whether it is a date-time (shown as yyyy-mm-dd hh:mm)."""
 
-    header: str
+    header: str  # a lazy translation: str() it when written
     width: int  # in characters
     value: Callable[[ServiceRequest], object]
     is_date: bool = False
 
 
 COLUMNS: list[Column] = [
-    Column("工单编号", 20, lambda r: r.number),
-    Column("受理时间", 17, lambda r: local_naive(r.received_at), True),
-    Column("渠道", 8, lambda r: r.get_channel_display()),
-    Column("诉求类型", 8, lambda r: r.get_request_type_display()),
-    Column("标题", 30, lambda r: r.title),
-    Column("诉求内容", 60, lambda r: r.description),
-    Column("诉求地址", 30, lambda r: r.address),
-    Column("街道", 12, lambda r: r.subdistrict.name if r.subdistrict else ""),
-    Column("社区", 12, lambda r: r.community.name if r.community else ""),
-    Column("诉求分类", 30, lambda r: r.category.full_name if r.category else ""),
-    Column("主办单位", 20, lambda r: r.lead_unit.name if r.lead_unit else ""),
-    Column("状态", 10, lambda r: r.get_state_display()),
-    Column("派单时间", 17, lambda r: local_naive(r.dispatched_at), True),
-    Column("截止时间", 17, lambda r: local_naive(r.due_at), True),
-    Column("是否超期", 8, lambda r: "是" if r.is_overdue else ""),
-    Column("签收时间", 17, lambda r: local_naive(r.accepted_at), True),
-    Column("答复时间", 17, lambda r: local_naive(r.replied_at), True),
-    Column("办结时间", 17, lambda r: local_naive(r.closed_at), True),
-    Column("办结方式", 10, lambda r: r.get_resolution_display()),
-    Column("督办级别", 8, lambda r: _SUPERVISION.get(r.supervision_level, "")),
-    Column("红牌", 6, lambda r: r.red_cards),
-    Column("退单次数", 8, lambda r: r.return_count),
-    Column("重办次数", 8, lambda r: r.reopen_count),
-    Column("服务满意度", 10, lambda r: _label(Satisfaction, r.service_satisfaction)),
-    Column("结果满意度", 10, lambda r: _label(Satisfaction, r.result_satisfaction)),
+    Column(gettext_lazy("工单编号"), 20, lambda r: r.number),
+    Column(gettext_lazy("受理时间"), 17, lambda r: local_naive(r.received_at), True),
+    Column(gettext_lazy("渠道"), 8, lambda r: r.get_channel_display()),
+    Column(gettext_lazy("诉求类型"), 8, lambda r: r.get_request_type_display()),
+    Column(gettext_lazy("标题"), 30, lambda r: r.title),
+    Column(gettext_lazy("诉求内容"), 60, lambda r: r.description),
+    Column(gettext_lazy("诉求地址"), 30, lambda r: r.address),
+    Column(gettext_lazy("街道"), 12, lambda r: r.subdistrict.name if r.subdistrict else ""),
+    Column(gettext_lazy("社区"), 12, lambda r: r.community.name if r.community else ""),
+    Column(gettext_lazy("诉求分类"), 30, lambda r: r.category.full_name if r.category else ""),
+    Column(gettext_lazy("主办单位"), 20, lambda r: r.lead_unit.name if r.lead_unit else ""),
+    Column(gettext_lazy("状态"), 10, lambda r: r.get_state_display()),
+    Column(gettext_lazy("派单时间"), 17, lambda r: local_naive(r.dispatched_at), True),
+    Column(gettext_lazy("截止时间"), 17, lambda r: local_naive(r.due_at), True),
+    Column(gettext_lazy("是否超期"), 8, lambda r: gettext("是") if r.is_overdue else ""),
+    Column(gettext_lazy("签收时间"), 17, lambda r: local_naive(r.accepted_at), True),
+    Column(gettext_lazy("答复时间"), 17, lambda r: local_naive(r.replied_at), True),
+    Column(gettext_lazy("办结时间"), 17, lambda r: local_naive(r.closed_at), True),
+    Column(gettext_lazy("办结方式"), 10, lambda r: r.get_resolution_display()),
+    Column(gettext_lazy("督办级别"), 8, lambda r: str(_SUPERVISION.get(r.supervision_level, ""))),
+    Column(gettext_lazy("红牌"), 6, lambda r: r.red_cards),
+    Column(gettext_lazy("退单次数"), 8, lambda r: r.return_count),
+    Column(gettext_lazy("重办次数"), 8, lambda r: r.reopen_count),
+    Column(gettext_lazy("服务满意度"), 10, lambda r: _label(Satisfaction, r.service_satisfaction)),
+    Column(gettext_lazy("结果满意度"), 10, lambda r: _label(Satisfaction, r.result_satisfaction)),
 ]
 # Never exported, whatever a column above might someday read (checked by the tests).
 PERSONAL_FIELDS = ("requester_name", "requester_phone")
@@ -106,7 +107,8 @@ def _rows(sheet, queryset: QuerySet, limit: int) -> Iterable[list]:
     """The cells of each order in ``queryset``, at most ``limit`` rows, from one query."""
     for count, obj in enumerate(export_queryset(queryset).iterator(chunk_size=CHUNK)):
         if count >= limit:
-            cell = WriteOnlyCell(sheet, value=f"（超过 Excel 行数上限，仅导出前 {limit} 条，请缩小筛选范围）")
+            cell = WriteOnlyCell(sheet, value=gettext("（超过 Excel 行数上限，仅导出前 %(limit)d 条，请缩小筛选范围）")
+                                 % {"limit": limit})
             yield [cell]
             return
         row = []
@@ -123,7 +125,7 @@ def _rows(sheet, queryset: QuerySet, limit: int) -> Iterable[list]:
 
 def _sheet_title(title: str) -> str:
     """A valid sheet name: at most 31 characters, none of []:*?/\\."""
-    return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "工单"
+    return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or gettext("工单")
 
 
 def write_xlsx(sheets: list[tuple[str, QuerySet]], file) -> None:
@@ -138,7 +140,7 @@ def write_xlsx(sheets: list[tuple[str, QuerySet]], file) -> None:
             sheet.column_dimensions[_letter(index)].width = column.width
         header = []
         for column in COLUMNS:
-            cell = WriteOnlyCell(sheet, value=column.header)
+            cell = WriteOnlyCell(sheet, value=str(column.header))
             cell.font = bold
             header.append(cell)
         sheet.append(header)
@@ -175,10 +177,10 @@ def board_querysets(user, now: dt.datetime | None = None) -> list[tuple[str, str
     base = ServiceRequest.objects.visible_to(user)
     not_final = ~Q(state__in=State.final_states())
     return [
-        ("overdue", "超期未办结", base.overdue(now).order_by("due_at", "id")),
-        ("red", "红牌", base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
-        ("returned", "多次退单", base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
-        ("reopened", "重办", base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
-        ("dissatisfied", "结果不满意",
+        ("overdue", gettext("超期未办结"), base.overdue(now).order_by("due_at", "id")),
+        ("red", gettext("红牌"), base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
+        ("returned", gettext("多次退单"), base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
+        ("reopened", gettext("重办"), base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
+        ("dissatisfied", gettext("结果不满意"),
          base.filter(result_satisfaction=Satisfaction.DISSATISFIED).order_by("-updated_at", "-id")),
     ]

@@ -13,6 +13,8 @@ forms show them.
 from functools import cached_property
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from zhili.knowledge.models import KnowledgeArticle
 from zhili.organisation.models import Unit, UnitKind
@@ -23,7 +25,9 @@ from zhili.taxonomy.models import Category
 # Units an order can be sent to: departments, subdistricts and enterprises. Communities are
 # not offered (66号: department duties are not pushed down to communities), nor the district.
 DISPATCH_UNIT_KINDS = (UnitKind.DEPARTMENT, UnitKind.SUBDISTRICT, UnitKind.ENTERPRISE)
-YES_NO = [("1", "是"), ("0", "否")]
+YES_NO = [("1", _("是")), ("0", _("否"))]
+# DeclineReason's labels are plain Chinese (the event records them): translated here, when shown.
+DECLINE_CHOICES = [("", _("请选择法定理由"))] + [(value, _(label)) for value, label in DeclineReason.choices]
 
 
 class FormContext:
@@ -46,7 +50,7 @@ class FormContext:
             options = [(u.pk, u.name) for u in self.units.values() if u.kind == kind and u.pk not in exclude]
             if options:
                 groups.append((UnitKind(kind).label, options))
-        return [("", "请选择单位")] + groups
+        return [("", _("请选择单位"))] + groups
 
     @cached_property
     def categories(self) -> dict[int, Category]:
@@ -65,7 +69,7 @@ class FormContext:
         for pk, category in self.categories.items():
             name = category.full_name
             groups.setdefault(name.split(" / ")[0], []).append((pk, name))
-        return [("", "未分类")] + list(groups.items())
+        return [("", _("未分类"))] + list(groups.items())
 
     @cached_property
     def articles(self) -> dict[int, KnowledgeArticle]:
@@ -99,8 +103,8 @@ class PickField(forms.ChoiceField):
         return None if value in self.empty_values else self.objects[int(value)]
 
 
-def _note(label="说明", required=False, placeholder="") -> forms.CharField:
-    return forms.CharField(label=label, required=required, max_length=2000, strip=True,
+def _note(label=None, required=False, placeholder="") -> forms.CharField:
+    return forms.CharField(label=label or _("说明"), required=required, max_length=2000, strip=True,
                            widget=forms.TextInput(attrs={"placeholder": placeholder, "autocomplete": "off"}))
 
 
@@ -144,55 +148,55 @@ class RequiredNoteForm(ActionForm):
 
 
 class SupervisionForm(ActionForm):
-    note = _note("督办意见", placeholder="可选，如：请于本周五前答复")
+    note = _note(_("督办意见"), placeholder=_("可选，如：请于本周五前答复"))
 
 
 class ReviewForm(ActionForm):
-    note = _note("审核意见")
+    note = _note(_("审核意见"))
 
 
 class SendBackForm(ActionForm):
-    note = _note("退回理由", required=True)
+    note = _note(_("退回理由"), required=True)
 
 
 class ForceDispatchForm(ActionForm):
-    note = _note("异议审核意见", required=True, placeholder="如：属本单位职责，首接负责")
+    note = _note(_("异议审核意见"), required=True, placeholder=_("如：属本单位职责，首接负责"))
 
 
 class ApproveExtensionForm(ActionForm):
-    note = _note("审批意见")
+    note = _note(_("审批意见"))
 
 
 class RejectExtensionForm(ActionForm):
-    note = _note("驳回理由", required=True)
+    note = _note(_("驳回理由"), required=True)
 
 
 class StopForm(ActionForm):
-    note = _text("书面说明", rows=3, placeholder="同一事实已依法处理的情况、文书编号等")
+    note = _text(_("书面说明"), rows=3, placeholder=_("同一事实已依法处理的情况、文书编号等"))
 
 
 class ReopenForm(ActionForm):
-    note = _note("重办理由", required=True)
+    note = _note(_("重办理由"), required=True)
 
 
 class CloseForm(ActionForm):
-    note = _note("办结说明", placeholder="未回访的，须写明无法回访的原因")
+    note = _note(_("办结说明"), placeholder=_("未回访的，须写明无法回访的原因"))
 
 
 class ContactForm(ActionForm):
-    note = _note("联系情况", placeholder="如：已电话联系诉求人，约定明日现场查看")
+    note = _note(_("联系情况"), placeholder=_("如：已电话联系诉求人，约定明日现场查看"))
 
 
 class QueueForm(ActionForm):
-    reason = _note("转派原因", required=True)
+    reason = _note(_("转派原因"), required=True)
 
     def setup(self) -> None:
-        self.fields["reason"].initial = "话务员转人工派单"
+        self.fields["reason"].initial = _("话务员转人工派单")
 
 
 class ClassifyForm(ActionForm):
-    category = PickField(label="诉求分类", choices=[])
-    subdistrict = PickField(label="街道", choices=[], required=False)
+    category = PickField(label=_("诉求分类"), choices=[])
+    subdistrict = PickField(label=_("街道"), choices=[], required=False)
     note = _note()
 
     def setup(self) -> None:
@@ -200,16 +204,16 @@ class ClassifyForm(ActionForm):
         self.fields["category"].choices = self.ctx.category_choices()
         self.fields["category"].initial = self.ctx.obj.category_id
         self.fields["subdistrict"].objects = self.ctx.subdistricts
-        self.fields["subdistrict"].choices = [("", "不变")] + [(u.pk, u.name) for u in self.ctx.subdistricts.values()]
+        self.fields["subdistrict"].choices = [("", _("不变"))] + [(u.pk, u.name) for u in self.ctx.subdistricts.values()]
 
 
 class DispatchForm(ActionForm):
     """派单: the lead unit (pre-filled with the dispatch catalogue's match for the order's
     category and subdistrict) and the category, which the dispatcher may correct."""
 
-    lead_unit = PickField(label="主办单位", choices=[])
-    category = PickField(label="诉求分类", choices=[], required=False)
-    note = _note("派单说明")
+    lead_unit = PickField(label=_("主办单位"), choices=[])
+    category = PickField(label=_("诉求分类"), choices=[], required=False)
+    note = _note(_("派单说明"))
 
     def setup(self) -> None:
         from zhili.routing.dispatch import find_lead_unit
@@ -220,19 +224,20 @@ class DispatchForm(ActionForm):
         self.fields["category"].objects = self.ctx.categories
         self.fields["category"].choices = self.ctx.category_choices()
         self.fields["category"].initial = obj.category_id
-        self.fields["category"].help_text = "分类有误的，可在派单时更正（记录在派单事件中）"
+        self.fields["category"].help_text = _("分类有误的，可在派单时更正（记录在派单事件中）")
         match = find_lead_unit(obj.category, obj.subdistrict) if obj.category_id else None
         self.suggestion = match
         if match is not None:
             self.fields["lead_unit"].initial = match.lead_unit.pk
-            self.fields["lead_unit"].help_text = f"派单目录建议：{match.lead_unit.name}（规则 #{match.rule.pk}）"
+            self.fields["lead_unit"].help_text = gettext("派单目录建议：%(unit)s（规则 #%(rule)s）") % {
+                "unit": match.lead_unit.name, "rule": match.rule.pk}
         else:
-            self.fields["lead_unit"].help_text = "派单目录中没有匹配的承办单位，请人工选择"
+            self.fields["lead_unit"].help_text = _("派单目录中没有匹配的承办单位，请人工选择")
 
 
 class ReassignForm(ActionForm):
-    lead_unit = PickField(label="改派至", choices=[])
-    note = _note("改派说明", placeholder="如：异议成立，属市政设施")
+    lead_unit = PickField(label=_("改派至"), choices=[])
+    note = _note(_("改派说明"), placeholder=_("如：异议成立，属市政设施"))
 
     def setup(self) -> None:
         self.fields["lead_unit"].objects = self.ctx.units
@@ -240,12 +245,12 @@ class ReassignForm(ActionForm):
 
 
 class ReturnForm(ActionForm):
-    reason = _text("退单理由", rows=2, placeholder="非本单位职责或辖区的依据（派单后 2 个工作日内）")
+    reason = _text(_("退单理由"), rows=2, placeholder=_("非本单位职责或辖区的依据（派单后 2 个工作日内）"))
 
 
 class AssistingUnitForm(ActionForm):
-    unit = PickField(label="协办单位", choices=[])
-    working_days = _days("协办时限（工作日）", initial=3)
+    unit = PickField(label=_("协办单位"), choices=[])
+    working_days = _days(_("协办时限（工作日）"), initial=3)
 
     def setup(self) -> None:
         self.fields["unit"].objects = self.ctx.units
@@ -253,71 +258,71 @@ class AssistingUnitForm(ActionForm):
 
 
 class AssistReportForm(ActionForm):
-    text = _text("协办反馈")
+    text = _text(_("协办反馈"))
 
 
 class ExtensionForm(ActionForm):
-    working_days = _days("延期（工作日）")
-    reason = _text("延期理由", rows=2)
+    working_days = _days(_("延期（工作日）"))
+    reason = _text(_("延期理由"), rows=2)
 
 
 class InterimReplyForm(ActionForm):
-    text = _text("阶段性答复", placeholder="已采取的措施、暂不能解决的原因")
-    promised_date = forms.DateField(label="承诺办结日期", widget=forms.DateInput(attrs={"type": "date"}))
+    text = _text(_("阶段性答复"), placeholder=_("已采取的措施、暂不能解决的原因"))
+    promised_date = forms.DateField(label=_("承诺办结日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class ReplyForm(ActionForm):
-    text = _text("答复内容", rows=4, placeholder="办理结果（将答复诉求人和热线）")
+    text = _text(_("答复内容"), rows=4, placeholder=_("办理结果（将答复诉求人和热线）"))
 
 
 class FollowUpForm(ActionForm):
-    contacted = forms.TypedChoiceField(label="承办单位是否联系", choices=YES_NO, coerce=lambda v: v == "1",
+    contacted = forms.TypedChoiceField(label=_("承办单位是否联系"), choices=YES_NO, coerce=lambda v: v == "1",
                                        widget=forms.RadioSelect)
-    solved = forms.TypedChoiceField(label="问题是否解决", choices=YES_NO, coerce=lambda v: v == "1",
+    solved = forms.TypedChoiceField(label=_("问题是否解决"), choices=YES_NO, coerce=lambda v: v == "1",
                                     widget=forms.RadioSelect)
-    service_satisfaction = forms.ChoiceField(label="服务满意度", choices=Satisfaction.choices, widget=forms.RadioSelect)
-    result_satisfaction = forms.ChoiceField(label="结果满意度", choices=Satisfaction.choices, widget=forms.RadioSelect)
-    note = _note("回访记录")
+    service_satisfaction = forms.ChoiceField(label=_("服务满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    result_satisfaction = forms.ChoiceField(label=_("结果满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    note = _note(_("回访记录"))
 
 
 class MergeForm(ActionForm):
-    primary = forms.CharField(label="主单编号", max_length=32, strip=True,
-                              widget=forms.TextInput(attrs={"placeholder": "如 LX20260301-000123",
+    primary = forms.CharField(label=_("主单编号"), max_length=32, strip=True,
+                              widget=forms.TextInput(attrs={"placeholder": _("如 LX20260301-000123"),
                                                             "autocomplete": "off"}))
 
     def clean_primary(self) -> ServiceRequest:
         number = self.cleaned_data["primary"]
         primary = ServiceRequest.objects.visible_to(self.ctx.user).filter(number=number).first()
         if primary is None:
-            raise forms.ValidationError(f"工单 {number} 不存在")
+            raise forms.ValidationError(gettext("工单 %(number)s 不存在") % {"number": number})
         return primary
 
 
 class ResolveForm(ActionForm):
-    article = PickField(label="知识库条目", choices=[])
-    answer = _text("答复内容", required=False, rows=2, placeholder="告知诉求人的内容（可选）")
+    article = PickField(label=_("知识库条目"), choices=[])
+    answer = _text(_("答复内容"), required=False, rows=2, placeholder=_("告知诉求人的内容（可选）"))
 
     def setup(self) -> None:
         self.fields["article"].objects = self.ctx.articles
-        self.fields["article"].choices = [("", "请选择知识库条目")] + [
+        self.fields["article"].choices = [("", _("请选择知识库条目"))] + [
             (a.pk, a.title) for a in self.ctx.articles.values()]
         if not self.ctx.articles:
-            self.fields["article"].help_text = "知识库中还没有有效条目"
+            self.fields["article"].help_text = _("知识库中还没有有效条目")
 
 
 class DeclineForm(ActionForm):
-    reason = forms.ChoiceField(label="不予受理理由", choices=[("", "请选择法定理由")] + DeclineReason.choices)
-    note = _note("告知内容")
+    reason = forms.ChoiceField(label=_("不予受理理由"), choices=DECLINE_CHOICES)
+    note = _note(_("告知内容"))
 
 
 class SplitPartForm(forms.Form):
     """One part of a split: its title, text and unit."""
 
-    title = forms.CharField(label="标题", max_length=200, strip=True,
-                            widget=forms.TextInput(attrs={"placeholder": "标题", "autocomplete": "off"}))
-    text = forms.CharField(label="诉求内容", max_length=5000, strip=True,
-                           widget=forms.TextInput(attrs={"placeholder": "诉求内容（这一项的事）", "autocomplete": "off"}))
-    unit = PickField(label="承办单位", choices=[])
+    title = forms.CharField(label=_("标题"), max_length=200, strip=True,
+                            widget=forms.TextInput(attrs={"placeholder": _("标题"), "autocomplete": "off"}))
+    text = forms.CharField(label=_("诉求内容"), max_length=5000, strip=True,
+                           widget=forms.TextInput(attrs={"placeholder": _("诉求内容（这一项的事）"), "autocomplete": "off"}))
+    unit = PickField(label=_("承办单位"), choices=[])
 
 
 SplitPartFormSet = forms.formset_factory(SplitPartForm, extra=3, min_num=2, max_num=5,
@@ -330,8 +335,8 @@ class SplitForm(ActionForm):
     def setup(self) -> None:
         self.parts = SplitPartFormSet(self.data if self.is_bound else None, prefix="parts",
                                       auto_id="act-split-%s", error_messages={
-                                          "too_few_forms": "拆单至少需要两项",
-                                          "too_many_forms": "拆单最多五项"})
+                                          "too_few_forms": _("拆单至少需要两项"),
+                                          "too_many_forms": _("拆单最多五项")})
         for form in self.parts.forms:
             form.fields["unit"].objects = self.ctx.units
             form.fields["unit"].choices = self.ctx.unit_choices()
@@ -352,7 +357,7 @@ class SplitForm(ActionForm):
     def clean(self):
         cleaned = super().clean()
         if not self.parts.is_valid():
-            errors = list(self.parts.non_form_errors()) or ["请检查每一项的标题、内容和承办单位"]
+            errors = list(self.parts.non_form_errors()) or [_("请检查每一项的标题、内容和承办单位")]
             raise forms.ValidationError(errors)
         cleaned["parts"] = [(f.cleaned_data["title"], f.cleaned_data["text"], f.cleaned_data["unit"])
                             for f in self.parts.forms if f.cleaned_data]
@@ -362,8 +367,8 @@ class SplitForm(ActionForm):
 class RevealForm(forms.Form):
     """查看完整电话: why the full number is needed (logged with the reveal)."""
 
-    reason = forms.CharField(label="查看用途", max_length=200, strip=True,
-                             widget=forms.TextInput(attrs={"placeholder": "如：回访诉求人", "autocomplete": "off"}))
+    reason = forms.CharField(label=_("查看用途"), max_length=200, strip=True,
+                             widget=forms.TextInput(attrs={"placeholder": _("如：回访诉求人"), "autocomplete": "off"}))
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "reveal-%s")

@@ -20,12 +20,16 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from zhili.knowledge.models import KnowledgeArticle
 from zhili.requests.choices import Channel, DeclineReason, RequestType, State
 from zhili.requests.models import ServiceRequest
 from zhili.workflow import actions
 from zhili.workflow.errors import WorkflowError
+
+from .forms import DECLINE_CHOICES
 
 ROUTE, RESOLVE, MERGE, DECLINE = "route", "resolve", "merge", "decline"
 # Channels an operator records by hand (the API channel is the API's own).
@@ -51,7 +55,7 @@ def clean_phone(raw: str) -> str:
         digits = digits[2:]
     if not _PHONE_CHARS.match(raw) or not (_MOBILE.match(digits) or _LANDLINE.match(digits)
                                            or _LOCAL.match(digits)):
-        raise forms.ValidationError("联系电话格式不正确：11 位手机号或带区号的固话")
+        raise forms.ValidationError(_("联系电话格式不正确：11 位手机号或带区号的固话"))
     return digits
 
 
@@ -67,40 +71,40 @@ class IntakeForm(forms.Form):
     """A phone call's facts, the optional 直办 answer and decline reason, and the chosen button."""
 
     requester_name = forms.CharField(
-        label="诉求人姓名", required=False, max_length=50, strip=True,
-        error_messages={"max_length": "姓名最多 50 个字"},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True, "placeholder": "如：张先生"}))
+        label=_("诉求人姓名"), required=False, max_length=50, strip=True,
+        error_messages={"max_length": _("姓名最多 50 个字")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True, "placeholder": _("如：张先生")}))
     requester_phone = forms.CharField(
-        label="联系电话", required=False, max_length=24, strip=True,
-        error_messages={"max_length": "联系电话过长"},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel", "placeholder": "手机或固话"}))
-    confidential = forms.BooleanField(label="保密", required=False,
-                                      help_text="诉求人要求保密：承办单位看不到其身份")
-    request_type = forms.ChoiceField(label="诉求类型", choices=RequestType.choices, initial=RequestType.COMPLAINT,
-                                     error_messages={"invalid_choice": "请选择诉求类型"})
-    channel = forms.ChoiceField(label="渠道", choices=INTAKE_CHANNELS, initial=Channel.PHONE,
-                                error_messages={"invalid_choice": "请选择渠道"})
+        label=_("联系电话"), required=False, max_length=24, strip=True,
+        error_messages={"max_length": _("联系电话过长")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel", "placeholder": _("手机或固话")}))
+    confidential = forms.BooleanField(label=_("保密"), required=False,
+                                      help_text=_("诉求人要求保密：承办单位看不到其身份"))
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.COMPLAINT,
+                                     error_messages={"invalid_choice": _("请选择诉求类型")})
+    channel = forms.ChoiceField(label=_("渠道"), choices=INTAKE_CHANNELS, initial=Channel.PHONE,
+                                error_messages={"invalid_choice": _("请选择渠道")})
     address = forms.CharField(
-        label="诉求地址", required=False, max_length=300, strip=True,
-        error_messages={"max_length": "地址最多 300 个字"},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "街道、小区、路名门牌，如：解放路街道某小区 3 号楼"}))
+        label=_("诉求地址"), required=False, max_length=300, strip=True,
+        error_messages={"max_length": _("地址最多 300 个字")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("街道、小区、路名门牌，如：解放路街道某小区 3 号楼")}))
     title = forms.CharField(
-        label="标题", max_length=200, strip=True,
-        error_messages={"required": "请填写标题", "max_length": "标题最多 200 个字"},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "一句话概括诉求"}))
+        label=_("标题"), max_length=200, strip=True,
+        error_messages={"required": _("请填写标题"), "max_length": _("标题最多 200 个字")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("一句话概括诉求")}))
     description = forms.CharField(
-        label="诉求内容", max_length=5000, strip=True,
-        error_messages={"required": "请填写诉求内容", "max_length": "诉求内容最多 5000 个字"},
-        widget=forms.Textarea(attrs={"rows": 7, "placeholder": "时间、地点、事情经过、诉求人的要求"}))
+        label=_("诉求内容"), max_length=5000, strip=True,
+        error_messages={"required": _("请填写诉求内容"), "max_length": _("诉求内容最多 5000 个字")},
+        widget=forms.Textarea(attrs={"rows": 7, "placeholder": _("时间、地点、事情经过、诉求人的要求")}))
     answer = forms.CharField(
-        label="直办答复", required=False, max_length=5000, strip=True,
-        error_messages={"max_length": "答复最多 5000 个字"},
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "告知诉求人的内容（可选；留空则记录所选知识库条目原文）"}))
-    decline_reason = forms.ChoiceField(label="不予受理理由", required=False,
-                                       choices=[("", "请选择法定理由")] + DeclineReason.choices)
+        label=_("直办答复"), required=False, max_length=5000, strip=True,
+        error_messages={"max_length": _("答复最多 5000 个字")},
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("告知诉求人的内容（可选；留空则记录所选知识库条目原文）")}))
+    decline_reason = forms.ChoiceField(label=_("不予受理理由"), required=False,
+                                       choices=DECLINE_CHOICES)
     decline_note = forms.CharField(
-        label="告知内容", required=False, max_length=2000, strip=True,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "已告知诉求人的处理途径（可选）"}))
+        label=_("告知内容"), required=False, max_length=2000, strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("已告知诉求人的处理途径（可选）")}))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,7 +122,7 @@ class IntakeForm(forms.Form):
         for name in ("title", "description", "address"):
             self.fields[name].widget.attrs.update(suggest)
         for field in self.fields.values():  # a NUL pasted from another system (PostgreSQL refuses it)
-            field.error_messages["null_characters_not_allowed"] = "含有无效的空字符（\\0），请删除后重试"
+            field.error_messages["null_characters_not_allowed"] = _("含有无效的空字符（\\0），请删除后重试")
 
     # --- which button ---------------------------------------------------------------------
 
@@ -143,19 +147,19 @@ class IntakeForm(forms.Form):
         cleaned = super().clean()
         disposition = self.disposition
         if disposition == DECLINE and not cleaned.get("decline_reason"):
-            self.add_error("decline_reason", "不予受理须选择法定理由")
+            self.add_error("decline_reason", _("不予受理须选择法定理由"))
         elif disposition == RESOLVE:
             try:
                 self.article = KnowledgeArticle.objects.filter(pk=int(self.data.get("resolve")), is_active=True).first()
             except (TypeError, ValueError):
                 self.article = None
             if self.article is None:
-                self.add_error(None, "直办失败：知识库条目不存在或已停用，请重新选择")
+                self.add_error(None, _("直办失败：知识库条目不存在或已停用，请重新选择"))
         elif disposition == MERGE:
             number = str(self.data.get("merge")).strip()[:32]
             self.primary = ServiceRequest.objects.visible_to(self.user).filter(number=number).first()
             if self.primary is None:
-                self.add_error(None, f"并单失败：工单 {number} 不存在")
+                self.add_error(None, gettext("并单失败：工单 %(number)s 不存在") % {"number": number})
         return cleaned
 
     # --- what it does ---------------------------------------------------------------------
@@ -175,14 +179,16 @@ class IntakeForm(forms.Form):
             if disposition == RESOLVE:
                 actions.resolve_at_intake(request, self.article, actor=actor,
                                           answer=data["answer"] or self.article.body)
-                message = f"工单 {request.number} 已直办办结（知识库：{self.article.title}）"
+                message = gettext("工单 %(number)s 已直办办结（知识库：%(article)s）") % {
+                    "number": request.number, "article": self.article.title}
             elif disposition == MERGE:
                 actions.merge(request, self.primary, actor=actor)
-                message = f"工单 {request.number} 已受理并并入 {self.primary.number}"
+                message = gettext("工单 %(number)s 已受理并并入 %(primary)s") % {
+                    "number": request.number, "primary": self.primary.number}
             elif disposition == DECLINE:
                 actions.decline(request, data["decline_reason"], actor=actor, note=data["decline_note"])
-                message = (f"工单 {request.number} 已登记为不予受理："
-                           f"{DeclineReason(data['decline_reason']).label}")
+                message = gettext("工单 %(number)s 已登记为不予受理：%(reason)s") % {
+                    "number": request.number, "reason": gettext(DeclineReason(data["decline_reason"]).label)}
             else:
                 actions.route(request)
                 message = _routed_message(request)
@@ -191,7 +197,7 @@ class IntakeForm(forms.Form):
     def add_workflow_error(self, exc: WorkflowError) -> None:
         """Show a refused step's message beside the input it names (else above the form)."""
         field = {"reason": "decline_reason", "article": None, "primary": None}.get(exc.field, exc.field)
-        prefix = {RESOLVE: "直办失败：", MERGE: "并单失败："}.get(self.disposition, "")
+        prefix = {RESOLVE: _("直办失败："), MERGE: _("并单失败：")}.get(self.disposition, "")
         if field in self.fields:
             self.add_error(field, exc.message)
         else:
@@ -203,8 +209,10 @@ def _routed_message(request: ServiceRequest) -> str:
     if request.state == State.DISPATCHED and request.lead_unit is not None:
         from .templatetags.zhili_web import local_dt
 
-        return (f"工单 {request.number} 已受理，按派单目录派至 {request.lead_unit.name}，"
-                f"截止 {local_dt(request.due_at)}")
+        return gettext("工单 %(number)s 已受理，按派单目录派至 %(unit)s，截止 %(due)s") % {
+            "number": request.number, "unit": request.lead_unit.name, "due": local_dt(request.due_at)}
     last = request.events.order_by("-seq").first()
-    reason = f"（{last.note}）" if last is not None and last.note else ""
-    return f"工单 {request.number} 已受理，等待派单员人工派单{reason}"
+    if last is not None and last.note:
+        return gettext("工单 %(number)s 已受理，等待派单员人工派单（%(reason)s）") % {
+            "number": request.number, "reason": last.note}
+    return gettext("工单 %(number)s 已受理，等待派单员人工派单") % {"number": request.number}

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext, pgettext
 
 from zhili.organisation.roles import has_role
 from zhili.requests.choices import Action, State
@@ -52,15 +53,15 @@ def _list_page(request, *, title: str, preset_state: str | None = None, ordering
 @login_required
 def request_list(request):
     """工单列表: every order the user may see, newest first."""
-    return _list_page(request, title="工单列表")
+    return _list_page(request, title=gettext("工单列表"))
 
 
 @login_required
 def dispatch_queue(request):
     """待派单: orders waiting for a dispatcher, oldest first (dispatcher, operator, admin)."""
     if not has_role(request.user, *QUEUE_ROLES):
-        raise PermissionDenied("只有派单员、话务员和管理员可以查看待派单队列")
-    return _list_page(request, title="待派单", preset_state=State.PENDING_DISPATCH,
+        raise PermissionDenied(gettext("只有派单员、话务员和管理员可以查看待派单队列"))
+    return _list_page(request, title=pgettext("navigation", "待派单"), preset_state=State.PENDING_DISPATCH,
                       ordering=("received_at", "id"))
 
 

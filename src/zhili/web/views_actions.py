@@ -23,6 +23,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -36,7 +37,7 @@ from .forms import FormContext, RevealForm
 from .steps import STEPS
 from .views import detail_context, visible_request
 
-STALE_MESSAGE = "该工单已被他人更新，请刷新页面后重试"
+STALE_MESSAGE = gettext_lazy("该工单已被他人更新，请刷新页面后重试")
 
 
 def posted_version(request) -> int | None:
@@ -65,12 +66,13 @@ def _page(request, obj: ServiceRequest, status: int, **context):
 
 
 def _done(obj: ServiceRequest, action: str, result) -> str:
-    label = Action(action).label
     if action == Action.SPLIT:
-        return f"工单 {obj.number} 已拆分为 {len(result)} 张工单：{'、'.join(c.number for c in result)}"
+        return gettext("工单 %(number)s 已拆分为 %(count)d 张工单：%(numbers)s") % {
+            "number": obj.number, "count": len(result), "numbers": gettext("、").join(c.number for c in result)}
     if action == Action.MERGE:
-        return f"工单 {obj.number} 已并入 {obj.merged_into.number}"
-    return f"{label}成功：工单 {obj.number} 当前状态“{State(obj.state).label}”"
+        return gettext("工单 %(number)s 已并入 %(primary)s") % {"number": obj.number, "primary": obj.merged_into.number}
+    return gettext("%(action)s成功：工单 %(number)s 当前状态“%(state)s”") % {
+        "action": Action(action).label, "number": obj.number, "state": State(obj.state).label}
 
 
 @login_required
@@ -80,7 +82,7 @@ def request_act(request, number: str, action: str):
     obj = visible_request(request, number)
     step = STEPS.get(action)
     if step is None:
-        raise Http404("没有这个操作")
+        raise Http404(gettext("没有这个操作"))
     ctx = FormContext(obj, request.user)
     form = step.form(request.POST, ctx=ctx, action=action)
     version = posted_version(request)
@@ -90,7 +92,8 @@ def request_act(request, number: str, action: str):
         return _page(request, obj, 409, bound=kept, ctx=ctx, page_error=STALE_MESSAGE)
     if action not in allowed_actions(obj, request.user):
         return _page(request, obj, 403, ctx=ctx, page_error=(
-            f"您当前不能对该工单执行“{Action(action).label}”（工单状态：{obj.get_state_display()}）"))
+            gettext("您当前不能对该工单执行“%(action)s”（工单状态：%(state)s）") % {
+                "action": Action(action).label, "state": obj.get_state_display()}))
     if not form.is_valid():
         return _page(request, obj, 400, bound=form, ctx=ctx)
     try:

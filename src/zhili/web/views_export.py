@@ -15,6 +15,7 @@ with its Chinese message, never the unfiltered list. Requester data is never in 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from zhili.organisation.roles import has_role
@@ -38,8 +39,9 @@ def _filtered(request, *, preset_state: str | None = None, ordering=None):
         queryset = queryset.order_by(*ordering)
     filterset = ServiceRequestFilterSet(data, queryset=queryset)
     if not filterset.is_valid():
-        errors = "；".join(str(e) for errors in filterset.errors.values() for e in errors)
-        return None, HttpResponseBadRequest(f"筛选条件无效：{errors}", content_type="text/plain; charset=utf-8")
+        errors = gettext("；").join(str(e) for errors in filterset.errors.values() for e in errors)
+        return None, HttpResponseBadRequest(gettext("筛选条件无效：%(errors)s") % {"errors": errors},
+                                            content_type="text/plain; charset=utf-8")
     return filterset.qs, None
 
 
@@ -48,7 +50,7 @@ def _filtered(request, *, preset_state: str | None = None, ordering=None):
 def export_list(request):
     """工单列表 as .xlsx, filtered like the page."""
     rows, refused = _filtered(request)
-    return refused or xlsx_response([("工单列表", rows)], "工单列表")
+    return refused or xlsx_response([(gettext("工单列表"), rows)], gettext("工单列表"))
 
 
 @login_required
@@ -56,9 +58,9 @@ def export_list(request):
 def export_queue(request):
     """待派单 as .xlsx (dispatcher, operator, administrator), filtered like the page."""
     if not has_role(request.user, *QUEUE_ROLES):
-        raise PermissionDenied("只有派单员、话务员和管理员可以导出待派单队列")
+        raise PermissionDenied(gettext("只有派单员、话务员和管理员可以导出待派单队列"))
     rows, refused = _filtered(request, preset_state=State.PENDING_DISPATCH, ordering=("received_at", "id"))
-    return refused or xlsx_response([("待派单", rows)], "待派单")
+    return refused or xlsx_response([(gettext("待派单"), rows)], gettext("待派单"))
 
 
 @login_required
@@ -67,8 +69,8 @@ def export_inbox(request):
     """单位待办 as .xlsx: the open orders of the user's units (unit people only)."""
     units = user_units(request.user) if has_role(request.user, *INBOX_ROLES) else []
     if not units:
-        raise PermissionDenied("单位待办只对承办单位的工作人员开放")
-    return xlsx_response([("单位待办", inbox_queryset(request.user, units))], "单位待办")
+        raise PermissionDenied(gettext("单位待办只对承办单位的工作人员开放"))
+    return xlsx_response([(gettext("单位待办"), inbox_queryset(request.user, units))], gettext("单位待办"))
 
 
 @login_required
@@ -77,12 +79,12 @@ def export_board(request):
     """督办看板 as .xlsx: ``?section=overdue|red|returned|reopened|dissatisfied`` for one
     section, or all five, one sheet each (supervision roles)."""
     if not has_role(request.user, *BOARD_ROLES):
-        raise PermissionDenied("督办看板只对督办员、区领导、派单员和管理员开放")
+        raise PermissionDenied(gettext("督办看板只对督办员、区领导、派单员和管理员开放"))
     sections = board_querysets(request.user)
     key = request.GET.get("section", "")
     if key:
         sections = [s for s in sections if s[0] == key]
         if not sections:
-            raise Http404("没有这个看板分区")
-        return xlsx_response([(sections[0][1], sections[0][2])], f"督办看板-{sections[0][1]}")
-    return xlsx_response([(title, queryset) for _, title, queryset in sections], "督办看板")
+            raise Http404(gettext("没有这个看板分区"))
+        return xlsx_response([(sections[0][1], sections[0][2])], gettext("督办看板-%(section)s") % {"section": sections[0][1]})
+    return xlsx_response([(title, queryset) for _, title, queryset in sections], gettext("督办看板"))

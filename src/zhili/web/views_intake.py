@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from zhili.knowledge.search import search_articles
@@ -43,7 +44,7 @@ EMPTY_SUGGESTIONS = {
 def _check_role(user) -> None:
     """PermissionDenied (403) unless the user is an operator or an administrator."""
     if not has_role(user, *INTAKE_ROLES):
-        raise PermissionDenied("受理来电只对话务员和管理员开放")
+        raise PermissionDenied(gettext("受理来电只对话务员和管理员开放"))
 
 
 def _typed(data) -> dict[str, str]:

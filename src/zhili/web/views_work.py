@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from zhili.organisation.roles import has_role
@@ -32,7 +33,7 @@ def _inbox_units(request):
     """The units whose inbox the user works: unit roles with a membership only (else 403)."""
     units = user_units(request.user) if has_role(request.user, *INBOX_ROLES) else []
     if not units:
-        raise PermissionDenied("单位待办只对承办单位的工作人员开放")
+        raise PermissionDenied(gettext("单位待办只对承办单位的工作人员开放"))
     return units
 
 
@@ -60,13 +61,15 @@ def bulk_accept(request):
     _inbox_units(request)
     picks = request.POST.getlist("pick")
     if not picks:
-        messages.warning(request, "请先勾选要签收的工单")
+        messages.warning(request, gettext("请先勾选要签收的工单"))
         return redirect("web:unit-inbox")
     result = accept_many(request.user, picks)
     if result.accepted:
-        messages.success(request, f"已签收 {len(result.accepted)} 件：{'、'.join(result.accepted)}")
+        count = len(result.accepted)
+        messages.success(request, ngettext("已签收 %(count)d 件：%(numbers)s", "已签收 %(count)d 件：%(numbers)s", count) % {
+            "count": count, "numbers": gettext("、").join(result.accepted)})
     for number, reason in result.failed:
-        messages.error(request, f"{number} 签收失败：{reason}")
+        messages.error(request, gettext("%(number)s 签收失败：%(reason)s") % {"number": number, "reason": reason})
     return redirect("web:unit-inbox")
 
 
@@ -78,7 +81,8 @@ def reminders_read(request):
     # ASCII digits only ("²".isdigit() is true) and within a bigint: anything else is ignored.
     ids = [int(v) for v in request.POST.getlist("reminder") if v.isascii() and v.isdigit() and len(v) < 19]
     count = mark_reminders_read(units, ids)
-    messages.success(request, f"已将 {count} 条提醒标记为已读")
+    messages.success(request, ngettext("已将 %(count)d 条提醒标记为已读", "已将 %(count)d 条提醒标记为已读", count) % {
+        "count": count})
     return redirect("web:unit-inbox")
 
 
@@ -87,5 +91,5 @@ def supervision_board(request):
     """督办看板 (supervisor, district leader, administrator, dispatcher): overdue, red-carded,
     returned twice or more, reopened and dissatisfied orders, with 催办/督办/提级督办 buttons."""
     if not has_role(request.user, *BOARD_ROLES):
-        raise PermissionDenied("督办看板只对督办员、区领导、派单员和管理员开放")
+        raise PermissionDenied(gettext("督办看板只对督办员、区领导、派单员和管理员开放"))
     return render(request, "web/supervision.html", {"sections": board_sections(request.user)})

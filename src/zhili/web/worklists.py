@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from zhili.organisation.models import Unit
 from zhili.organisation.roles import unit_ids_of
@@ -96,7 +97,7 @@ def mark_reminders_read(units: list[Unit], ids: list[int]) -> int:
 @dataclass
 class BulkResult:
     accepted: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (number, Chinese reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (number, reason to show)
 
 
 def accept_many(user, picks: list[str]) -> BulkResult:
@@ -110,12 +111,12 @@ def accept_many(user, picks: list[str]) -> BulkResult:
         number, _, version = pick.rpartition(":")
         obj = ServiceRequest.objects.visible_to(user).filter(number=number).first() if number else None
         if obj is None:
-            result.failed.append((number or pick, "工单不存在或无权查看"))
+            result.failed.append((number or pick, gettext("工单不存在或无权查看")))
             continue
         try:
             actions.accept(obj, actor=user, expected_version=int(version))
         except ValueError:
-            result.failed.append((number, "缺少版本号，请刷新页面后重试"))
+            result.failed.append((number, gettext("缺少版本号，请刷新页面后重试")))
         except WorkflowError as exc:
             result.failed.append((number, exc.message))
         else:
@@ -143,11 +144,14 @@ class BoardSection:
 
 def _metric(key: str, obj: ServiceRequest, now: dt.datetime) -> str:
     if key == "overdue":
-        return f"{calendar.working_days_between(obj.due_at, now)} 个工作日"
+        days = calendar.working_days_between(obj.due_at, now)
+        return ngettext("%(count)d 个工作日", "%(count)d 个工作日", days) % {"count": days}
     if key == "dissatisfied":
         return Satisfaction(obj.service_satisfaction).label if obj.service_satisfaction else "—"
     count = {"red": obj.red_cards, "returned": obj.return_count, "reopened": obj.reopen_count}[key]
-    return f"{count} {'张' if key == 'red' else '次'}"
+    if key == "red":
+        return ngettext("%(count)d 张", "%(count)d 张", count) % {"count": count}
+    return ngettext("%(count)d 次", "%(count)d 次", count) % {"count": count}
 
 
 def board_sections(user, now: dt.datetime | None = None) -> list[BoardSection]:
@@ -157,14 +161,14 @@ def board_sections(user, now: dt.datetime | None = None) -> list[BoardSection]:
     base = ServiceRequest.objects.visible_to(user).with_related()
     not_final = ~Q(state__in=State.final_states())
     specs = [
-        ("overdue", "超期未办结", "超过截止时间仍未答复", "超期", base.overdue(now).order_by("due_at", "id")),
-        ("red", "红牌", "已被出示红牌（超期）", "红牌",
+        ("overdue", gettext("超期未办结"), gettext("超过截止时间仍未答复"), gettext("超期"), base.overdue(now).order_by("due_at", "id")),
+        ("red", gettext("红牌"), gettext("已被出示红牌（超期）"), gettext("红牌"),
          base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
-        ("returned", "多次退单", "退单两次及以上", "退单",
+        ("returned", gettext("多次退单"), gettext("退单两次及以上"), gettext("退单"),
          base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
-        ("reopened", "重办", "经重办仍未办结", "重办",
+        ("reopened", gettext("重办"), gettext("经重办仍未办结"), gettext("重办"),
          base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
-        ("dissatisfied", "结果不满意", "回访结果不满意（尚未重办）", "服务满意度",
+        ("dissatisfied", gettext("结果不满意"), gettext("回访结果不满意（尚未重办）"), gettext("服务满意度"),
          base.filter(result_satisfaction=Satisfaction.DISSATISFIED).order_by("-updated_at", "-id")),
     ]
     sections = []

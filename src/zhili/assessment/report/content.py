@@ -85,7 +85,7 @@ def summary(ov: dict) -> list[str]:
 
 def state_rows(totals: dict) -> list[tuple[str, int]]:
     labels = dict(State.choices)
-    return [(labels.get(state, state), n) for state, n in totals["by_state"].items()]
+    return [(str(labels.get(state, state)), n) for state, n in totals["by_state"].items()]  # labels are lazy
 
 
 def missing_labels(review) -> str:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms, template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from zhili.requests.choices import State
 
@@ -34,7 +35,7 @@ def state_badge(state: str) -> str:
 
 
 # ServiceRequest.supervision_level: 1 催办, 2 督办, 3 提级督办 (JN 28, SD17).
-SUPERVISION_LABELS = {1: "催办", 2: "督办", 3: "提级督办"}
+SUPERVISION_LABELS = {1: gettext_lazy("催办"), 2: gettext_lazy("督办"), 3: gettext_lazy("提级督办")}
 
 
 @register.filter
