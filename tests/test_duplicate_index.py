@@ -1,0 +1,108 @@
+"""The per-process duplicate index (``zhili.routing.duplicates``): rows committed out of id order
+are not missed, rows are indexed once, and rows that left the window or were closed, merged or
+declined are evicted."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Max
+from django.utils import timezone
+
+from zhili.requests.models import ServiceRequest
+from zhili.routing import duplicates
+from zhili.routing.duplicates import DuplicateIndex, text_of
+
+NOW = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+TEXTS = ["解放路小区门口路灯一个月不亮，晚上很危险", "某小学违规收取补课费用，请教育局查处", "龙洞街道工地夜间施工噪音扰民"]
+
+
+def indexed(request_id) -> bool:
+    return request_id in duplicates._shared.index.ids.tolist()
+
+
+def store(pk=None, received_at=None, text="解放路小区门口路灯不亮，晚上很危险，请修理。"):
+    """A request row written directly (as a late-committing transaction would leave it)."""
+    return ServiceRequest.objects.create(pk=pk, title="路灯", description=text,
+                                         received_at=received_at or timezone.now())
+
+
+# --- the index itself (no database) -------------------------------------------------------------
+
+def test_removing_rows_keeps_vectors_aligned_with_their_ids():
+    index = DuplicateIndex()
+    index.add([1, 2, 3], [text_of("", t) for t in TEXTS], [NOW] * 3, [None] * 3)
+    assert index.remove([2, 99]) == 1
+    assert index.ids.tolist() == [1, 3] and 2 not in index
+    best = index.query(text_of("", TEXTS[2]), received_at=NOW, window_days=90)
+    assert best[0][0] == 3 and best[0][1] > 0.9
+    assert [i for i, _ in index.query(text_of("", TEXTS[1]), received_at=NOW, window_days=90)] == []
+
+
+def test_an_id_is_indexed_once():
+    index = DuplicateIndex()
+    index.add([1, 2], [text_of("", t) for t in TEXTS[:2]], [NOW] * 2, [None] * 2)
+    index.add([2, 3, 3], [text_of("", t) for t in (TEXTS[1], TEXTS[2], TEXTS[2])], [NOW] * 3, [None] * 3)
+    assert index.ids.tolist() == [1, 2, 3]
+    assert index.matrix.shape[0] == index.counts.shape[0] == 3
+
+
+def test_rows_received_before_a_moment_are_evicted():
+    index = DuplicateIndex()
+    index.add([1, 2, 3], [text_of("", t) for t in TEXTS], [NOW - dt.timedelta(days=d) for d in (200, 10, 1)],
+              [None] * 3)
+    assert index.evict_before(NOW - dt.timedelta(days=120)) == 1
+    assert index.ids.tolist() == [2, 3]
+    assert index.evict_before(NOW) == 2 and len(index) == 0 and index.query("路灯", received_at=NOW,
+                                                                            window_days=90) == []
+
+
+# --- the shared index over the database ---------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_row_committed_after_a_higher_id_is_not_missed():
+    """GIVEN the index is up to date, WHEN id N+10 is visible before id N+5 (N+5's transaction
+    committed later, as happens on PostgreSQL), THEN N+5 is still read on a later call."""
+    duplicates._shared.refresh()
+    top = ServiceRequest.objects.aggregate(top=Max("pk"))["top"] or 0
+    later = store(pk=top + 10)
+    duplicates._shared.refresh()
+    assert indexed(later.pk)
+    earlier = store(pk=top + 5, text="龙洞街道工地夜间施工噪音扰民，凌晨还在施工。")
+    duplicates._shared.refresh()
+    assert indexed(earlier.pk)
+    found = duplicates.find_duplicates("工地噪音", "龙洞街道工地夜间施工噪音扰民，凌晨两点还在施工。")
+    assert earlier.pk in [c.request_id for c in found]
+
+
+@pytest.mark.django_db
+def test_rows_are_indexed_once_however_often_they_are_read(make_request):
+    for _ in range(3):
+        make_request()
+        duplicates._shared.refresh()
+    ids = duplicates._shared.index.ids.tolist()
+    assert len(ids) == len(set(ids)) >= 3
+
+
+@pytest.mark.django_db
+def test_rows_that_left_the_window_are_evicted(monkeypatch):
+    now = timezone.now()
+    old = store(received_at=now - dt.timedelta(days=100))
+    duplicates._shared.refresh(now)
+    assert indexed(old.pk)
+    monkeypatch.setattr(duplicates._Shared, "EVICT_EVERY_SECONDS", 0.0)
+    duplicates._shared.refresh(now + dt.timedelta(days=30))
+    assert not indexed(old.pk)
+
+
+@pytest.mark.django_db
+def test_merged_and_declined_requests_are_evicted(make_request, user):
+    primary, duplicate, declined = make_request(), make_request(), make_request()
+    duplicates._shared.refresh()
+    assert all(indexed(r.pk) for r in (primary, duplicate, declined))
+    from zhili.workflow import actions
+
+    actions.merge(duplicate, primary, actor=user("operator"))
+    actions.decline(declined, "repeated", actor=user("operator"))
+    duplicates._shared.refresh()
+    assert indexed(primary.pk)
+    assert not indexed(duplicate.pk) and not indexed(declined.pk)
