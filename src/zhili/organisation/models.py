@@ -50,8 +50,10 @@ class Unit(models.Model):
         return self.short_name or self.name
 
     def subtree(self) -> models.QuerySet["Unit"]:
-        """This unit and every unit below it."""
-        return Unit.objects.filter(path__startswith=self.path)
+        """This unit and every unit below it (``organisation.subtree.within``)."""
+        from .subtree import within
+
+        return Unit.objects.filter(within([self.path]))
 
 
 class PlaceAlias(models.Model):

@@ -7,12 +7,13 @@ deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from zhili.organisation.roles import Role, roles_of, unit_ids_of
+from zhili.organisation.roles import Role, roles_of
+from zhili.organisation.subtree import unit_paths, within
 
 from .choices import Action, Channel, DeclineReason, RequestType, Resolution, Satisfaction, State
 from .privacy import mask_name, mask_phone
@@ -33,17 +34,11 @@ class ServiceRequestQuerySet(models.QuerySet):
             return self.none()
         if roles_of(user) & Role.DISTRICT_WIDE:
             return self
-        from zhili.organisation.models import Unit
-
-        paths = list(Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("path", flat=True))
+        paths = unit_paths(user)
         if not paths:
             return self.none()
-        lead, assisting = Q(), Q()
-        for path in paths:
-            lead |= Q(lead_unit__path__startswith=path)
-            assisting |= Q(unit__path__startswith=path)
-        assisted = AssistingUnit.objects.filter(assisting, request=OuterRef("pk"))
-        return self.filter(lead | Exists(assisted))
+        assisted = AssistingUnit.objects.filter(within(paths, "unit"), request=OuterRef("pk"))
+        return self.filter(within(paths, "lead_unit") | Exists(assisted))
 
     def overdue(self, now=None) -> "ServiceRequestQuerySet":
         """Open orders whose deadline has passed (reads the indexed ``due_at``)."""

@@ -56,7 +56,8 @@ def may_reveal(request, user) -> bool:
     Supervisors and leaders work on figures, not on contact details.
     """
     from zhili.organisation.models import Unit
-    from zhili.organisation.roles import Role, has_role, unit_ids_of
+    from zhili.organisation.roles import Role, has_role
+    from zhili.organisation.subtree import is_within, unit_paths
 
     if has_role(user, Role.OPERATOR, Role.DISPATCHER, Role.ADMINISTRATOR):
         return True
@@ -64,9 +65,8 @@ def may_reveal(request, user) -> bool:
         return False
     if not has_role(user, Role.UNIT_HANDLER, Role.UNIT_LEADER):
         return False
-    lead_path = Unit.objects.filter(pk=request.lead_unit_id).values_list("path", flat=True).first() or ""
-    paths = Unit.objects.filter(pk__in=unit_ids_of(user)).values_list("path", flat=True)
-    return any(lead_path.startswith(p) for p in paths)
+    lead_path = Unit.objects.filter(pk=request.lead_unit_id).values_list("path", flat=True).first()
+    return is_within(lead_path, unit_paths(user))
 
 
 def reveal_phone(request, user, reason: str) -> str:
