@@ -26,7 +26,8 @@ def test_three_rates_and_composite_by_hand():
 def test_zero_follow_ups_give_no_rates_not_zero():
     r = formulas.rates(Counts(dispatched=5, replied=3), BJ)
     assert r.response is r.resolution is r.satisfaction is r.composite is None
-    assert r.return_rate == 0.0 and r.reopen_rate == 0.0  # those have denominators
+    assert r.return_rate == 0.0  # dispatches are its denominator
+    assert r.reopen_rate is None  # reopens are counted against follow-ups
 
 
 def test_all_dissatisfied():
@@ -47,12 +48,13 @@ def test_basically_satisfied_credit_and_weights_come_from_settings(settings):
 
 
 def test_local_measures_by_hand():
-    c = Counts(dispatched=8, returned=2, accepted=7, accepted_on_time=6, replied=5, replied_on_time=4, reopened=1)
+    c = Counts(dispatched=8, returned=2, accepted=7, accepted_on_time=6, replied=5, replied_on_time=4, reopened=1,
+               followed_up=4)
     r = formulas.rates(c, BJ)
     assert r.return_rate == 0.25
     assert r.on_time_acceptance == pytest.approx(6 / 7)
     assert r.on_time_completion == 0.8
-    assert r.reopen_rate == 0.2
+    assert r.reopen_rate == 0.25  # 1 reopen ÷ 4 valid follow-ups
 
 
 @pytest.mark.parametrize(("score", "follow_ups", "mark"), [

@@ -110,7 +110,7 @@ def test_merged_requests_count_once_through_their_primary(handled, make_request,
 @pytest.mark.django_db
 def test_only_the_latest_follow_up_of_an_order_in_the_month_counts(handled, user, unit):
     """GIVEN a dissatisfied follow-up, a reopen, a second reply and a satisfied follow-up
-    THEN one valid follow-up (satisfied), one reopen over two replies: 重办率 50 %."""
+    THEN one valid follow-up (satisfied) and one reopen: 重办率 100 % (reopens ÷ valid follow-ups)."""
     request = handled(contacted=True, solved=False, result=D, service=D)
     actions.reopen(request, actor=user("dispatcher"), note="诉求人不满意")
     actions.contact(request, actor=user("zhujian"))
@@ -123,7 +123,7 @@ def test_only_the_latest_follow_up_of_an_order_in_the_month_counts(handled, user
     assert row.counts.followed_up == 1
     assert row.rates.satisfaction == 1.0 and row.rates.resolution == 1.0
     assert row.counts.reopened == 1 and row.counts.replied == 2
-    assert row.rates.reopen_rate == 0.5
+    assert row.rates.reopen_rate == 1.0
 
 
 @pytest.mark.django_db

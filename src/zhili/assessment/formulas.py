@@ -22,7 +22,10 @@ Sources
     按时签收率 = acceptances before the deadline / acceptances            (accept.on_time)
     按时办结率 = replies before the deadline / replies                      (reply.on_time, JN 24)
     回退率     = returns (退单) / dispatches to the unit (派单 + 改派)        (SD, BJ 12)
-    重办率     = reopens (重办) / replies                                    (JN 27, SD17)
+    重办率     = reopens (重办) / valid follow-ups                           (JN 27, SD17)
+  (a reopen is the hotline's verdict on a followed-up reply, so it is counted against the
+  follow-ups of the same period; against replies, a month that reopens replies of earlier
+  months would show more than 100 %)
 - Heat index of a hotspot, rise test of the early warning and the reply-quality score are
   Zhili's own definitions for proactive governance (domain.md §6); each docstring says why.
 """
@@ -151,8 +154,8 @@ def return_rate(c: Counts) -> float | None:
 
 
 def reopen_rate(c: Counts) -> float | None:
-    """重办率 = reopens (重办, JN 27) / replies of the unit."""
-    return ratio(c.reopened, c.replied)
+    """重办率 = reopens (重办, JN 27) / valid follow-ups of the unit in the period."""
+    return ratio(c.reopened, c.followed_up)
 
 
 @dataclass(frozen=True)
