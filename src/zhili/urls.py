@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
-admin.site.site_header = "治理 · 12345 工单 管理"
-admin.site.site_title = "治理管理"
-admin.site.index_title = "系统管理"
+admin.site.site_header = gettext_lazy("治理 · 12345 工单 管理")
+admin.site.site_title = gettext_lazy("治理管理")
+admin.site.index_title = gettext_lazy("系统管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

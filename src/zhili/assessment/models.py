@@ -8,6 +8,7 @@ no index of their own): the rows are rewritten in bulk and read by day or month 
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .formulas import Counts
 
@@ -28,8 +29,8 @@ class RollupState(models.Model):
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "汇总表进度"
-        verbose_name_plural = "汇总表进度"
+        verbose_name = gettext_lazy("汇总表进度")
+        verbose_name_plural = gettext_lazy("汇总表进度")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_event_id}"
@@ -45,11 +46,11 @@ class DailyActivity(models.Model):
     only when they are the latest of their order in their month (valid follow-ups, formulas).
     """
 
-    day = models.DateField("日期")
-    unit = _ref("organisation.Unit", "单位")
-    category1 = _ref("taxonomy.Category", "一级分类")
-    category2 = _ref("taxonomy.Category", "二级分类")
-    subdistrict = _ref("organisation.Unit", "街道")
+    day = models.DateField(gettext_lazy("日期"))
+    unit = _ref("organisation.Unit", gettext_lazy("单位"))
+    category1 = _ref("taxonomy.Category", gettext_lazy("一级分类"))
+    category2 = _ref("taxonomy.Category", gettext_lazy("二级分类"))
+    subdistrict = _ref("organisation.Unit", gettext_lazy("街道"))
     received = models.PositiveIntegerField(default=0)
     dispatched = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
@@ -71,8 +72,8 @@ class DailyActivity(models.Model):
     red_carded = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "每日汇总"
-        verbose_name_plural = "每日汇总"
+        verbose_name = gettext_lazy("每日汇总")
+        verbose_name_plural = gettext_lazy("每日汇总")
         indexes = [
             # Monthly rankings, the dashboard and the report sum a range of days; the refresh
             # deletes and rewrites whole days.
@@ -90,16 +91,16 @@ class RequestCell(models.Model):
     """How many orders are now in one cell: received month × state × lead unit × first-level
     category × subdistrict. ``stats.totals()`` sums cells instead of scanning every order."""
 
-    month = models.DateField("受理月份")  # the first day of the Asia/Shanghai month of received_at
+    month = models.DateField(gettext_lazy("受理月份"))  # the first day of the Asia/Shanghai month of received_at
     state = models.CharField(max_length=24)
-    lead_unit = _ref("organisation.Unit", "主办单位")
-    category1 = _ref("taxonomy.Category", "一级分类")
-    subdistrict = _ref("organisation.Unit", "街道")
+    lead_unit = _ref("organisation.Unit", gettext_lazy("主办单位"))
+    category1 = _ref("taxonomy.Category", gettext_lazy("一级分类"))
+    subdistrict = _ref("organisation.Unit", gettext_lazy("街道"))
     requests = models.IntegerField(default=0)
 
     class Meta:
-        verbose_name = "工单现状汇总"
-        verbose_name_plural = "工单现状汇总"
+        verbose_name = gettext_lazy("工单现状汇总")
+        verbose_name_plural = gettext_lazy("工单现状汇总")
         indexes = [
             # totals(month=…) and the refresh read the cells of a few months.
             models.Index(fields=["month"], name="rollup_cell_month"),
@@ -120,8 +121,8 @@ class RequestCellMember(models.Model):
     subdistrict_id = models.BigIntegerField(null=True)
 
     class Meta:
-        verbose_name = "工单所在汇总格"
-        verbose_name_plural = "工单所在汇总格"
+        verbose_name = gettext_lazy("工单所在汇总格")
+        verbose_name_plural = gettext_lazy("工单所在汇总格")
 
     def __str__(self) -> str:
         return str(self.request_id)
@@ -134,16 +135,16 @@ class HotspotRun(models.Model):
     """One computation of the hotspots of a month (requests of the window ending at the month's
     end). Recomputing a month replaces its run."""
 
-    month = models.DateField("月份", unique=True)
+    month = models.DateField(gettext_lazy("月份"), unique=True)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
-    analysed = models.PositiveIntegerField("分析工单数", default=0)
+    analysed = models.PositiveIntegerField(gettext_lazy("分析工单数"), default=0)
     parameters = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "热点计算"
-        verbose_name_plural = "热点计算"
+        verbose_name = gettext_lazy("热点计算")
+        verbose_name_plural = gettext_lazy("热点计算")
         ordering = ["-month"]
 
     def __str__(self) -> str:
@@ -154,23 +155,23 @@ class Hotspot(models.Model):
     """A group of requests about the same matter, ranked by heat (``formulas.heat_index``)."""
 
     run = models.ForeignKey(HotspotRun, on_delete=models.CASCADE, related_name="hotspots")
-    rank = models.PositiveSmallIntegerField("排名")
-    heat = models.FloatField("热度")
-    description = models.CharField("概述", max_length=200)
-    place = models.CharField("地点", max_length=100, blank=True)
-    category1 = _ref("taxonomy.Category", "一级分类")
-    requests = models.PositiveIntegerField("诉求件数")
-    people = models.PositiveIntegerField("涉及人数")
-    votes_up = models.PositiveIntegerField("点赞数", default=0)
-    first_at = models.DateTimeField("最早")
-    last_at = models.DateTimeField("最近")
-    subdistricts = models.CharField("涉及街道", max_length=200, blank=True)
-    representative = _ref("requests.ServiceRequest", "代表工单")
-    member_ids = models.JSONField("工单", default=list)
+    rank = models.PositiveSmallIntegerField(gettext_lazy("排名"))
+    heat = models.FloatField(gettext_lazy("热度"))
+    description = models.CharField(gettext_lazy("概述"), max_length=200)
+    place = models.CharField(gettext_lazy("地点"), max_length=100, blank=True)
+    category1 = _ref("taxonomy.Category", gettext_lazy("一级分类"))
+    requests = models.PositiveIntegerField(gettext_lazy("诉求件数"))
+    people = models.PositiveIntegerField(gettext_lazy("涉及人数"))
+    votes_up = models.PositiveIntegerField(gettext_lazy("点赞数"), default=0)
+    first_at = models.DateTimeField(gettext_lazy("最早"))
+    last_at = models.DateTimeField(gettext_lazy("最近"))
+    subdistricts = models.CharField(gettext_lazy("涉及街道"), max_length=200, blank=True)
+    representative = _ref("requests.ServiceRequest", gettext_lazy("代表工单"))
+    member_ids = models.JSONField(gettext_lazy("工单"), default=list)
 
     class Meta:
-        verbose_name = "热点"
-        verbose_name_plural = "热点"
+        verbose_name = gettext_lazy("热点")
+        verbose_name_plural = gettext_lazy("热点")
         ordering = ["run", "rank"]
 
     def __str__(self) -> str:
@@ -182,21 +183,21 @@ class ReplyReview(models.Model):
 
     event = models.OneToOneField("requests.RequestEvent", on_delete=models.DO_NOTHING, db_constraint=False,
                                  related_name="+")
-    request = _ref("requests.ServiceRequest", "工单")
-    unit = _ref("organisation.Unit", "答复单位")
-    replied_at = models.DateTimeField("答复时间")
-    working_days = models.PositiveIntegerField("用时（工作日）")
-    relevance = models.FloatField("相关性")
-    similarity = models.FloatField("文本相似度")
-    completeness = models.FloatField("完整性")
-    timeliness = models.FloatField("及时性")
-    score = models.FloatField("得分")
-    missing = models.JSONField("缺少要素", default=list)
+    request = _ref("requests.ServiceRequest", gettext_lazy("工单"))
+    unit = _ref("organisation.Unit", gettext_lazy("答复单位"))
+    replied_at = models.DateTimeField(gettext_lazy("答复时间"))
+    working_days = models.PositiveIntegerField(gettext_lazy("用时（工作日）"))
+    relevance = models.FloatField(gettext_lazy("相关性"))
+    similarity = models.FloatField(gettext_lazy("文本相似度"))
+    completeness = models.FloatField(gettext_lazy("完整性"))
+    timeliness = models.FloatField(gettext_lazy("及时性"))
+    score = models.FloatField(gettext_lazy("得分"))
+    missing = models.JSONField(gettext_lazy("缺少要素"), default=list)
     method = models.CharField(max_length=32)
 
     class Meta:
-        verbose_name = "答复质量"
-        verbose_name_plural = "答复质量"
+        verbose_name = gettext_lazy("答复质量")
+        verbose_name_plural = gettext_lazy("答复质量")
         indexes = [
             # The reviewer's list: the weakest replies of a month.
             models.Index(fields=["replied_at", "score"], name="reply_review_month_score"),

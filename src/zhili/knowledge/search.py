@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Substr
+from django.utils.translation import gettext, pgettext
 
 from .models import KnowledgeArticle
 
@@ -44,7 +45,7 @@ _FILLER_RE = re.compile("|".join(sorted(FILLER, key=len, reverse=True)))
 @dataclass(frozen=True)
 class ArticleHit:
     """An article as the intake page lists it, and why it is offered: ``score`` (higher is
-    better, see ``search_articles``) and ``reasons`` (Chinese, e.g. ("标题含“供暖”", "建议分类")).
+    better, see ``search_articles``) and ``reasons`` (in the active language, e.g. ("标题含“供暖”", "建议分类")).
     ``excerpt`` is the text's first ``EXCERPT_CHARS`` characters (``truncated`` when longer)."""
 
     pk: int
@@ -116,13 +117,15 @@ def search_articles(*, words: str = "", title: str = "", category_codes: list[st
                          "owner_unit__short_name", "reviewed_at")[:MAX_CANDIDATES])
     hits = []
     for pk, article_title, excerpt, code, category, unit, unit_short, reviewed_at in rows:
-        score, reasons = 10 * len(searched), ["含检索词"] if searched else []
+        score, reasons = 10 * len(searched), [gettext("含检索词")] if searched else []
         matched = [p for p in pieces if p in article_title]
         if matched:
             score += 3 * len(matched)
-            reasons.append("标题含“" + "”“".join(matched[:3]) + "”")
-        for points, reason, found in ((3, "建议分类", code in codes), (2, "上级分类", code in ancestors),
-                                      (1, "同类", bool(code) and code[:4] in seconds)):
+            # "标题含“供暖”“暖开”": the separator closes one quoted word and opens the next.
+            words = pgettext("between quoted words", "”“").join(matched[:3])
+            reasons.append(gettext("标题含“%(words)s”") % {"words": words})
+        for points, reason, found in ((3, gettext("建议分类"), code in codes), (2, gettext("上级分类"), code in ancestors),
+                                      (1, gettext("同类"), bool(code) and code[:4] in seconds)):
             if found:
                 score += points
                 reasons.append(reason)

@@ -36,7 +36,7 @@ class CastMember:
 
     @property
     def label(self) -> str:
-        return Role.LABELS[self.role]
+        return str(Role.LABELS[self.role])
 
 
 CAST = [

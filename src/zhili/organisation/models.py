@@ -7,14 +7,15 @@ so "this unit and its sub-units" is one indexed prefix filter.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class UnitKind(models.TextChoices):
-    DISTRICT = "district", "区"
-    DEPARTMENT = "department", "部门"
-    SUBDISTRICT = "subdistrict", "街道"
-    COMMUNITY = "community", "社区"
-    ENTERPRISE = "enterprise", "企业"
+    DISTRICT = "district", gettext_lazy("区")
+    DEPARTMENT = "department", gettext_lazy("部门")
+    SUBDISTRICT = "subdistrict", gettext_lazy("街道")
+    COMMUNITY = "community", gettext_lazy("社区")
+    ENTERPRISE = "enterprise", gettext_lazy("企业")
 
 
 class Unit(models.Model):
@@ -22,19 +23,19 @@ class Unit(models.Model):
     communities (NBS 统计用区划代码), the 6-digit GB/T 2260 code for the district, and a
     ``<district>-D<nn>`` / ``<district>-E<nn>`` code for departments and enterprises."""
 
-    code = models.CharField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
-    short_name = models.CharField("简称", max_length=50, blank=True)
-    kind = models.CharField("类型", max_length=16, choices=UnitKind.choices)
-    parent = models.ForeignKey("self", verbose_name="上级单位", null=True, blank=True,
+    code = models.CharField(gettext_lazy("代码"), max_length=32, unique=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
+    short_name = models.CharField(gettext_lazy("简称"), max_length=50, blank=True)
+    kind = models.CharField(gettext_lazy("类型"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey("self", verbose_name=gettext_lazy("上级单位"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
     # "/370102/370102001/370102001002/": the codes from the root; the reader is Unit.subtree().
     path = models.CharField(max_length=400, db_index=True, editable=False)
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
-        verbose_name = "承办单位"
-        verbose_name_plural = "承办单位"
+        verbose_name = gettext_lazy("承办单位")
+        verbose_name_plural = gettext_lazy("承办单位")
         ordering = ["path"]
 
     def __str__(self) -> str:
@@ -61,21 +62,21 @@ class PlaceAlias(models.Model):
     name, a landmark). The place resolver matches these in addresses and texts besides the
     official names. Editable by an administrator."""
 
-    alias = models.CharField("别名", max_length=50, unique=True)
-    unit = models.ForeignKey(Unit, verbose_name="对应单位", on_delete=models.CASCADE, related_name="aliases")
-    note = models.CharField("说明", max_length=200, blank=True)
+    alias = models.CharField(gettext_lazy("别名"), max_length=50, unique=True)
+    unit = models.ForeignKey(Unit, verbose_name=gettext_lazy("对应单位"), on_delete=models.CASCADE, related_name="aliases")
+    note = models.CharField(gettext_lazy("说明"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "地名别名"
-        verbose_name_plural = "地名别名"
+        verbose_name = gettext_lazy("地名别名")
+        verbose_name_plural = gettext_lazy("地名别名")
 
     def __str__(self) -> str:
         return f"{self.alias} → {self.unit}"
 
 
 class MembershipRole(models.TextChoices):
-    HANDLER = "handler", "承办人"
-    LEADER = "leader", "单位负责人"
+    HANDLER = "handler", gettext_lazy("承办人")
+    LEADER = "leader", gettext_lazy("单位负责人")
 
 
 class Membership(models.Model):
@@ -84,11 +85,11 @@ class Membership(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField("岗位", max_length=16, choices=MembershipRole.choices, default=MembershipRole.HANDLER)
+    role = models.CharField(gettext_lazy("岗位"), max_length=16, choices=MembershipRole.choices, default=MembershipRole.HANDLER)
 
     class Meta:
-        verbose_name = "单位成员"
-        verbose_name_plural = "单位成员"
+        verbose_name = gettext_lazy("单位成员")
+        verbose_name_plural = gettext_lazy("单位成员")
         constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_unique_user_unit")]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ unit roles see their unit's orders and their sub-units'.
 """
 
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy
 
 
 class Role:
@@ -18,13 +19,13 @@ class Role:
     ADMINISTRATOR = "administrator"
 
     LABELS = {
-        OPERATOR: "话务员",
-        DISPATCHER: "派单员",
-        UNIT_HANDLER: "承办人",
-        UNIT_LEADER: "单位负责人",
-        SUPERVISOR: "督办员",
-        DISTRICT_LEADER: "区领导",
-        ADMINISTRATOR: "系统管理员",
+        OPERATOR: gettext_lazy("话务员"),
+        DISPATCHER: gettext_lazy("派单员"),
+        UNIT_HANDLER: gettext_lazy("承办人"),
+        UNIT_LEADER: gettext_lazy("单位负责人"),
+        SUPERVISOR: gettext_lazy("督办员"),
+        DISTRICT_LEADER: gettext_lazy("区领导"),
+        ADMINISTRATOR: gettext_lazy("系统管理员"),
     }
     # Roles whose holders see every order of the district (not only their unit's).
     DISTRICT_WIDE = frozenset({OPERATOR, DISPATCHER, SUPERVISOR, DISTRICT_LEADER, ADMINISTRATOR})

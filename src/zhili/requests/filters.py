@@ -25,6 +25,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_lazy
 
 from zhili.organisation.models import Unit, UnitKind
 from zhili.taxonomy.models import Category
@@ -42,7 +43,7 @@ def validate_plausible_date(value: dt.date) -> None:
     from django.core.exceptions import ValidationError
 
     if value is not None and not (1900 <= value.year <= 2100):
-        raise ValidationError("日期应在 1900 年到 2100 年之间")
+        raise ValidationError(gettext("日期应在 1900 年到 2100 年之间"))
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
@@ -67,28 +68,28 @@ class UnitChoiceFilter(django_filters.ModelChoiceFilter):
 class ServiceRequestFilterSet(django_filters.FilterSet):
     """Filters of the request list (see the module docstring for the parameters)."""
 
-    q = django_filters.CharFilter(label="编号/标题", method="filter_text")
-    state = django_filters.ChoiceFilter(label="状态", choices=State.choices, empty_label="全部状态")
+    q = django_filters.CharFilter(label=gettext_lazy("编号/标题"), method="filter_text")
+    state = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=State.choices, empty_label=gettext_lazy("全部状态"))
     category = django_filters.ModelChoiceFilter(
-        label="一级分类", queryset=Category.objects.filter(level=1), method="filter_category",
-        empty_label="全部分类", null_label="未分类", null_value=NULL,
+        label=gettext_lazy("一级分类"), queryset=Category.objects.filter(level=1), method="filter_category",
+        empty_label=gettext_lazy("全部分类"), null_label=gettext_lazy("未分类"), null_value=NULL,
     )
     lead_unit = UnitChoiceFilter(
-        label="主办单位", queryset=Unit.objects.all(), empty_label="全部单位",
-        null_label="未派单", null_value=NULL,
+        label=gettext_lazy("主办单位"), queryset=Unit.objects.all(), empty_label=gettext_lazy("全部单位"),
+        null_label=gettext_lazy("未派单"), null_value=NULL,
     )
     subdistrict = django_filters.ModelChoiceFilter(
-        label="街道", queryset=Unit.objects.filter(kind=UnitKind.SUBDISTRICT), empty_label="全部街道",
-        null_label="未识别街道", null_value=NULL,
+        label=gettext_lazy("街道"), queryset=Unit.objects.filter(kind=UnitKind.SUBDISTRICT), empty_label=gettext_lazy("全部街道"),
+        null_label=gettext_lazy("未识别街道"), null_value=NULL,
     )
     overdue = django_filters.ChoiceFilter(
-        label="超期", choices=[("yes", "已超期"), ("no", "未超期")], empty_label="是否超期",
+        label=gettext_lazy("超期"), choices=[("yes", gettext_lazy("已超期")), ("no", gettext_lazy("未超期"))], empty_label=gettext_lazy("是否超期"),
         method="filter_overdue",
     )
-    received_from = django_filters.DateFilter(label="受理日期从", method="filter_received_from",
+    received_from = django_filters.DateFilter(label=gettext_lazy("受理日期从"), method="filter_received_from",
                                               widget=forms.DateInput(attrs={"type": "date"}),
                                               validators=[validate_plausible_date])
-    received_to = django_filters.DateFilter(label="受理日期至", method="filter_received_to",
+    received_to = django_filters.DateFilter(label=gettext_lazy("受理日期至"), method="filter_received_to",
                                             widget=forms.DateInput(attrs={"type": "date"}),
                                             validators=[validate_plausible_date])
 

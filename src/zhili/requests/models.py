@@ -7,6 +7,7 @@ deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -73,67 +74,67 @@ class ServiceRequest(models.Model):
     Requester name and phone are stored once, here, and shown masked everywhere.
     """
 
-    number = models.CharField("工单编号", max_length=32, unique=True, null=True, blank=True)
-    channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.PHONE)
-    request_type = models.CharField("诉求类型", max_length=16, choices=RequestType.choices,
+    number = models.CharField(gettext_lazy("工单编号"), max_length=32, unique=True, null=True, blank=True)
+    channel = models.CharField(gettext_lazy("渠道"), max_length=16, choices=Channel.choices, default=Channel.PHONE)
+    request_type = models.CharField(gettext_lazy("诉求类型"), max_length=16, choices=RequestType.choices,
                                     default=RequestType.COMPLAINT)
-    title = models.CharField("标题", max_length=200)
-    description = models.TextField("诉求内容")
-    address = models.CharField("地址", max_length=300, blank=True)
-    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
-    long = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
-    subdistrict = models.ForeignKey("organisation.Unit", verbose_name="街道", null=True, blank=True,
+    title = models.CharField(gettext_lazy("标题"), max_length=200)
+    description = models.TextField(gettext_lazy("诉求内容"))
+    address = models.CharField(gettext_lazy("地址"), max_length=300, blank=True)
+    lat = models.DecimalField(gettext_lazy("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    long = models.DecimalField(gettext_lazy("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    subdistrict = models.ForeignKey("organisation.Unit", verbose_name=gettext_lazy("街道"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey("organisation.Unit", verbose_name="社区", null=True, blank=True,
+    community = models.ForeignKey("organisation.Unit", verbose_name=gettext_lazy("社区"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey("taxonomy.Category", verbose_name="诉求分类", null=True, blank=True,
+    category = models.ForeignKey("taxonomy.Category", verbose_name=gettext_lazy("诉求分类"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="requests")
-    lead_unit = models.ForeignKey("organisation.Unit", verbose_name="主办单位", null=True, blank=True,
+    lead_unit = models.ForeignKey("organisation.Unit", verbose_name=gettext_lazy("主办单位"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="led_requests")
-    state = models.CharField("状态", max_length=24, choices=State.choices, default=State.RECEIVED)
+    state = models.CharField(gettext_lazy("状态"), max_length=24, choices=State.choices, default=State.RECEIVED)
     version = models.PositiveIntegerField(default=0)
 
-    received_at = models.DateTimeField("受理时间", default=timezone.now)
-    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
-    due_at = models.DateTimeField("截止时间", null=True, blank=True)
-    accepted_at = models.DateTimeField("签收时间", null=True, blank=True)
-    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    received_at = models.DateTimeField(gettext_lazy("受理时间"), default=timezone.now)
+    dispatched_at = models.DateTimeField(gettext_lazy("派单时间"), null=True, blank=True)
+    due_at = models.DateTimeField(gettext_lazy("截止时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(gettext_lazy("签收时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(gettext_lazy("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(gettext_lazy("办结时间"), null=True, blank=True)
 
     # Facts of the handling, each stamped by one workflow step (and repeated in its event).
-    first_contacted_at = models.DateTimeField("首次联系时间", null=True, blank=True)
-    promised_at = models.DateTimeField("承诺办结时间", null=True, blank=True)
-    extension_days_total = models.PositiveSmallIntegerField("已批准延期（工作日）", default=0)
-    pending_extension_days = models.PositiveSmallIntegerField("待批延期（工作日）", null=True, blank=True)
-    pending_extension_reason = models.TextField("延期理由", blank=True)
-    supervision_level = models.PositiveSmallIntegerField("督办级别", default=0)  # 0 none, 1 催办, 2 督办, 3 提级
-    red_cards = models.PositiveSmallIntegerField("红牌次数", default=0)
-    red_carded_at = models.DateTimeField("最近红牌时间", null=True, blank=True)
-    yellow_carded_at = models.DateTimeField("黄牌时间", null=True, blank=True)
-    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
-    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
-    decline_reason = models.CharField("不予受理理由", max_length=20, choices=DeclineReason.choices, blank=True)
-    resolution = models.CharField("办结方式", max_length=24, choices=Resolution.choices, blank=True)
-    knowledge_article = models.ForeignKey("knowledge.KnowledgeArticle", verbose_name="直办所用知识", null=True,
+    first_contacted_at = models.DateTimeField(gettext_lazy("首次联系时间"), null=True, blank=True)
+    promised_at = models.DateTimeField(gettext_lazy("承诺办结时间"), null=True, blank=True)
+    extension_days_total = models.PositiveSmallIntegerField(gettext_lazy("已批准延期（工作日）"), default=0)
+    pending_extension_days = models.PositiveSmallIntegerField(gettext_lazy("待批延期（工作日）"), null=True, blank=True)
+    pending_extension_reason = models.TextField(gettext_lazy("延期理由"), blank=True)
+    supervision_level = models.PositiveSmallIntegerField(gettext_lazy("督办级别"), default=0)  # 0 none, 1 催办, 2 督办, 3 提级
+    red_cards = models.PositiveSmallIntegerField(gettext_lazy("红牌次数"), default=0)
+    red_carded_at = models.DateTimeField(gettext_lazy("最近红牌时间"), null=True, blank=True)
+    yellow_carded_at = models.DateTimeField(gettext_lazy("黄牌时间"), null=True, blank=True)
+    return_count = models.PositiveSmallIntegerField(gettext_lazy("退单次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(gettext_lazy("重办次数"), default=0)
+    decline_reason = models.CharField(gettext_lazy("不予受理理由"), max_length=20, choices=DeclineReason.choices, blank=True)
+    resolution = models.CharField(gettext_lazy("办结方式"), max_length=24, choices=Resolution.choices, blank=True)
+    knowledge_article = models.ForeignKey("knowledge.KnowledgeArticle", verbose_name=gettext_lazy("直办所用知识"), null=True,
                                           blank=True, on_delete=models.PROTECT, related_name="+")
-    followup_contacted = models.BooleanField("回访：是否联系", null=True, blank=True)
-    followup_solved = models.BooleanField("回访：是否解决", null=True, blank=True)
-    service_satisfaction = models.CharField("服务满意度", max_length=24, choices=Satisfaction.choices, blank=True)
-    result_satisfaction = models.CharField("结果满意度", max_length=24, choices=Satisfaction.choices, blank=True)
-    merged_into = models.ForeignKey("self", verbose_name="并入主单", null=True, blank=True,
+    followup_contacted = models.BooleanField(gettext_lazy("回访：是否联系"), null=True, blank=True)
+    followup_solved = models.BooleanField(gettext_lazy("回访：是否解决"), null=True, blank=True)
+    service_satisfaction = models.CharField(gettext_lazy("服务满意度"), max_length=24, choices=Satisfaction.choices, blank=True)
+    result_satisfaction = models.CharField(gettext_lazy("结果满意度"), max_length=24, choices=Satisfaction.choices, blank=True)
+    merged_into = models.ForeignKey("self", verbose_name=gettext_lazy("并入主单"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="merged_requests")
-    split_from = models.ForeignKey("self", verbose_name="拆自", null=True, blank=True,
+    split_from = models.ForeignKey("self", verbose_name=gettext_lazy("拆自"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="split_requests")
 
-    requester_name = models.CharField("诉求人", max_length=50, blank=True)
-    requester_phone = models.CharField("联系电话", max_length=24, blank=True)
-    confidential = models.BooleanField("保密", default=False)
+    requester_name = models.CharField(gettext_lazy("诉求人"), max_length=50, blank=True)
+    requester_phone = models.CharField(gettext_lazy("联系电话"), max_length=24, blank=True)
+    confidential = models.BooleanField(gettext_lazy("保密"), default=False)
 
-    source = models.CharField("来源", max_length=50, default="zhili")
+    source = models.CharField(gettext_lazy("来源"), max_length=50, default="zhili")
     # NULL, not "": many requests of one source may have no id, and the unique pair ignores NULLs.
-    external_id = models.CharField("来源编号", max_length=64, null=True, blank=True)  # noqa: DJ001
-    votes_up = models.PositiveIntegerField("点赞数", default=0)
-    votes_down = models.PositiveIntegerField("反对数", default=0)
+    external_id = models.CharField(gettext_lazy("来源编号"), max_length=64, null=True, blank=True)  # noqa: DJ001
+    votes_up = models.PositiveIntegerField(gettext_lazy("点赞数"), default=0)
+    votes_down = models.PositiveIntegerField(gettext_lazy("反对数"), default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -141,8 +142,8 @@ class ServiceRequest(models.Model):
     objects = ServiceRequestQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "工单"
-        verbose_name_plural = "工单"
+        verbose_name = gettext_lazy("工单")
+        verbose_name_plural = gettext_lazy("工单")
         ordering = ["-received_at", "-id"]
         constraints = [
             # An import re-run finds what it already stored (idempotent by source + external id).
@@ -162,11 +163,11 @@ class ServiceRequest(models.Model):
 
     @property
     def requester_name_masked(self) -> str:
-        return "（保密）" if self.confidential else mask_name(self.requester_name)
+        return gettext("（保密）") if self.confidential else mask_name(self.requester_name)
 
     @property
     def requester_phone_masked(self) -> str:
-        return "（保密）" if self.confidential else mask_phone(self.requester_phone)
+        return gettext("（保密）") if self.confidential else mask_phone(self.requester_phone)
 
     @property
     def is_overdue(self) -> bool:
@@ -187,8 +188,8 @@ class RequestEvent(models.Model):
     the dispatch rule that matched, model version …). Never updated or deleted."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField("序号")
-    action = models.CharField("动作", max_length=32, choices=Action.choices)
+    seq = models.PositiveIntegerField(gettext_lazy("序号"))
+    action = models.CharField(gettext_lazy("动作"), max_length=32, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     actor_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
@@ -199,14 +200,14 @@ class RequestEvent(models.Model):
                                   related_name="+")
     to_unit = models.ForeignKey("organisation.Unit", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
-    note = models.TextField("说明", blank=True)
-    confidence = models.FloatField("置信度", null=True, blank=True)
+    note = models.TextField(gettext_lazy("说明"), blank=True)
+    confidence = models.FloatField(gettext_lazy("置信度"), null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now)
+    at = models.DateTimeField(gettext_lazy("时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "工单事件"
-        verbose_name_plural = "工单事件"
+        verbose_name = gettext_lazy("工单事件")
+        verbose_name_plural = gettext_lazy("工单事件")
         ordering = ["request", "seq"]
         constraints = [models.UniqueConstraint(fields=["request", "seq"], name="event_unique_request_seq")]
         indexes = [
@@ -228,7 +229,7 @@ class RequestEvent(models.Model):
     @property
     def actor_display(self) -> str:
         if self.actor_id is None:
-            return "系统"
+            return gettext("系统")
         return self.actor.get_full_name() or self.actor.get_username()
 
 
@@ -237,15 +238,15 @@ class AssistingUnit(models.Model):
     (BJ 14–15). Rows are created and completed only by ``zhili.workflow``."""
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="assisting_units")
-    unit = models.ForeignKey("organisation.Unit", verbose_name="协办单位", on_delete=models.PROTECT,
+    unit = models.ForeignKey("organisation.Unit", verbose_name=gettext_lazy("协办单位"), on_delete=models.PROTECT,
                              related_name="assisted_requests")
-    due_at = models.DateTimeField("反馈时限")
-    reported_at = models.DateTimeField("反馈时间", null=True, blank=True)
-    report = models.TextField("反馈内容", blank=True)
+    due_at = models.DateTimeField(gettext_lazy("反馈时限"))
+    reported_at = models.DateTimeField(gettext_lazy("反馈时间"), null=True, blank=True)
+    report = models.TextField(gettext_lazy("反馈内容"), blank=True)
 
     class Meta:
-        verbose_name = "协办单位"
-        verbose_name_plural = "协办单位"
+        verbose_name = gettext_lazy("协办单位")
+        verbose_name_plural = gettext_lazy("协办单位")
         constraints = [models.UniqueConstraint(fields=["request", "unit"], name="assisting_unique_request_unit")]
 
     def __str__(self) -> str:
@@ -257,12 +258,12 @@ class RequesterReveal(models.Model):
 
     request = models.ForeignKey(ServiceRequest, on_delete=models.PROTECT, related_name="reveals")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField("用途", max_length=200)
-    at = models.DateTimeField("时间", default=timezone.now)
+    reason = models.CharField(gettext_lazy("用途"), max_length=200)
+    at = models.DateTimeField(gettext_lazy("时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = "诉求人信息查看记录"
-        verbose_name_plural = "诉求人信息查看记录"
+        verbose_name = gettext_lazy("诉求人信息查看记录")
+        verbose_name_plural = gettext_lazy("诉求人信息查看记录")
         ordering = ["-at"]
 
     def __str__(self) -> str:
@@ -281,13 +282,13 @@ class Reminder(models.Model):
     unit = models.ForeignKey("organisation.Unit", on_delete=models.CASCADE, related_name="reminders")
     request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="reminders")
     action = models.CharField(max_length=32, choices=Action.choices)
-    message = models.CharField("内容", max_length=300)
+    message = models.CharField(gettext_lazy("内容"), max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "提醒"
-        verbose_name_plural = "提醒"
+        verbose_name = gettext_lazy("提醒")
+        verbose_name_plural = gettext_lazy("提醒")
         ordering = ["-created_at"]
         indexes = [
             # The unit inbox's unread reminders.

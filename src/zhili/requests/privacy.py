@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.translation import gettext
+
 _DIGITS = re.compile(r"\d")
 
 
@@ -72,13 +74,13 @@ def may_reveal(request, user) -> bool:
 def reveal_phone(request, user, reason: str) -> str:
     """The requester's full phone number, logged as a RequesterReveal (who, when, why).
 
-    Raises RevealRefused (message in Chinese) when ``may_reveal`` says no or no reason is given.
+    Raises RevealRefused (message in the active language) when ``may_reveal`` says no or no reason is given.
     """
     from .models import RequesterReveal
 
     if not (reason or "").strip():
-        raise RevealRefused("查看诉求人电话须填写用途")
+        raise RevealRefused(gettext("查看诉求人电话须填写用途"))
     if not may_reveal(request, user):
-        raise RevealRefused("您无权查看该诉求人的联系方式")
+        raise RevealRefused(gettext("您无权查看该诉求人的联系方式"))
     RequesterReveal.objects.create(request=request, user=user, reason=reason.strip()[:200])
     return request.requester_phone

@@ -5,6 +5,7 @@ and never reused, so dispatch rules and Open311 ``service_code`` survive renames
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Category(models.Model):
@@ -12,18 +13,18 @@ class Category(models.Model):
     days, JN 24: 5); ``time_limit_hours`` marks an urgent matter with a limit in natural hours
     (BJ 13). Lookups of the effective limit walk up to the nearest ancestor that sets one."""
 
-    code = models.CharField("编码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=100)
-    level = models.PositiveSmallIntegerField("级别")
-    parent = models.ForeignKey("self", verbose_name="上级分类", null=True, blank=True,
+    code = models.CharField(gettext_lazy("编码"), max_length=16, unique=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
+    level = models.PositiveSmallIntegerField(gettext_lazy("级别"))
+    parent = models.ForeignKey("self", verbose_name=gettext_lazy("上级分类"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="children")
-    time_limit_days = models.PositiveSmallIntegerField("办理时限（工作日）", null=True, blank=True)
-    time_limit_hours = models.PositiveSmallIntegerField("紧急时限（小时）", null=True, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    time_limit_days = models.PositiveSmallIntegerField(gettext_lazy("办理时限（工作日）"), null=True, blank=True)
+    time_limit_hours = models.PositiveSmallIntegerField(gettext_lazy("紧急时限（小时）"), null=True, blank=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
-        verbose_name = "诉求分类"
-        verbose_name_plural = "诉求分类"
+        verbose_name = gettext_lazy("诉求分类")
+        verbose_name_plural = gettext_lazy("诉求分类")
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_under_parent"),

@@ -38,7 +38,7 @@ def zhili(request) -> dict:
             "can_see_board": has_role(user, *BOARD_ROLES),
             "is_admin": is_admin,
             "admin_site": user.is_staff,
-            "roles": gettext("、").join(Role.LABELS[r] for r in Role.LABELS if r in roles_of(user)),
+            "roles": gettext("、").join(str(Role.LABELS[r]) for r in Role.LABELS if r in roles_of(user)),
         },
     }
     if is_admin:

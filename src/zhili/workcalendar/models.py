@@ -7,28 +7,29 @@ warning is shown (domain.md §2).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class DayKind(models.TextChoices):
-    HOLIDAY = "holiday", "节假日（休息）"
-    WORKDAY = "workday", "调休上班"
+    HOLIDAY = "holiday", gettext_lazy("节假日（休息）")
+    WORKDAY = "workday", gettext_lazy("调休上班")
 
 
 class CalendarSource(models.TextChoices):
-    CHINESE_CALENDAR = "chinese-calendar", "chinese-calendar 库"
-    NOTICE = "notice", "国务院通知（导入）"
-    ADMIN = "admin", "管理员编辑"
+    CHINESE_CALENDAR = "chinese-calendar", gettext_lazy("chinese-calendar 库")
+    NOTICE = "notice", gettext_lazy("国务院通知（导入）")
+    ADMIN = "admin", gettext_lazy("管理员编辑")
 
 
 class CalendarDay(models.Model):
-    date = models.DateField("日期", unique=True)
-    kind = models.CharField("类型", max_length=16, choices=DayKind.choices)
-    name = models.CharField("名称", max_length=50, blank=True)
-    source = models.CharField("来源", max_length=20, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+    date = models.DateField(gettext_lazy("日期"), unique=True)
+    kind = models.CharField(gettext_lazy("类型"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(gettext_lazy("名称"), max_length=50, blank=True)
+    source = models.CharField(gettext_lazy("来源"), max_length=20, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
 
     class Meta:
-        verbose_name = "日历例外日"
-        verbose_name_plural = "日历例外日"
+        verbose_name = gettext_lazy("日历例外日")
+        verbose_name_plural = gettext_lazy("日历例外日")
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -38,13 +39,13 @@ class CalendarDay(models.Model):
 class CalendarYear(models.Model):
     """A year whose holiday notice is loaded; deadlines in other years use the weekend-only fallback."""
 
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    source = models.CharField("来源", max_length=20, choices=CalendarSource.choices)
-    loaded_at = models.DateTimeField("载入时间", auto_now=True)
+    year = models.PositiveSmallIntegerField(gettext_lazy("年份"), unique=True)
+    source = models.CharField(gettext_lazy("来源"), max_length=20, choices=CalendarSource.choices)
+    loaded_at = models.DateTimeField(gettext_lazy("载入时间"), auto_now=True)
 
     class Meta:
-        verbose_name = "已载入年份"
-        verbose_name_plural = "已载入年份"
+        verbose_name = gettext_lazy("已载入年份")
+        verbose_name_plural = gettext_lazy("已载入年份")
         ordering = ["year"]
 
     def __str__(self) -> str:
