@@ -255,3 +255,26 @@ def test_a_directory_as_path_is_refused_with_a_clear_message(tmp_path, name):
     folder.mkdir()
     with pytest.raises(CommandError, match=f"“{folder}”是一个目录，不是文件"):
         call_command("import_requests", str(folder), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_chinese_channel_and_type_labels_are_read_whatever_the_active_language(tmp_path):
+    """GIVEN the interface language English (the labels are lazy translations) WHEN a file
+    names its channel "电话" and its type "投诉" THEN they are still phone / complaint, and an
+    unknown channel's message lists the Chinese labels the file may use."""
+    from django.utils import translation
+
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "external_id,title,description,received_at,channel,request_type,category\n"
+        "e1,供暖不热,家中暖气温度只有十二度。,2019-12-02 08:00,电话,投诉,城乡建设\n"
+        "e2,供暖不热,家中暖气温度只有十三度。,2019-12-02 09:00,Phone,投诉,城乡建设\n",
+        encoding="utf-8",
+    )
+    importer._choice_maps.cache_clear()
+    with translation.override("en"):
+        report = import_file(path, source="en")
+    assert report.created == 1
+    request = ServiceRequest.objects.get(source="en", external_id="e1")
+    assert (request.channel, request.request_type) == ("phone", "complaint")
+    [problem] = report.problems
+    assert "Phone" in problem.reason and "电话、网站" in problem.reason

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils.translation import gettext, gettext_lazy
 
 from zhili.organisation.models import Unit
 from zhili.taxonomy.models import Category
@@ -28,7 +29,7 @@ from . import formulas, metrics, rollups
 from .models import DailyActivity
 
 BASELINE_WEEKS = 4
-KINDS = {"category": "分类", "place": "街道", "category_place": "分类 × 街道"}
+KINDS = {"category": gettext_lazy("分类"), "place": gettext_lazy("街道"), "category_place": gettext_lazy("分类 × 街道")}
 ONE_DAY = dt.timedelta(days=1)
 LAST_YEAR = dt.timedelta(days=364)  # 52 weeks: the same weekdays
 
@@ -60,10 +61,12 @@ class Warning:
     @property
     def reasons(self) -> list[str]:
         reasons = []
-        for name, test in (("环比", self.week_over_week), ("同比", self.year_over_year)):
+        for name, test in ((gettext("环比"), self.week_over_week), (gettext("同比"), self.year_over_year)):
             if test is not None and test.flagged:
-                times = f"{test.ratio:.1f} 倍" if test.ratio is not None else "此前为 0"
-                reasons.append(f"{name}：本周 {test.observed} 件，基线每周 {test.expected:.1f} 件（{times}）")
+                times = (gettext("%(ratio)s 倍") % {"ratio": f"{test.ratio:.1f}"} if test.ratio is not None
+                         else gettext("此前为 0"))
+                reasons.append(gettext("%(name)s：本周 %(observed)s 件，基线每周 %(expected)s 件（%(times)s）") % {
+                    "name": name, "observed": test.observed, "expected": f"{test.expected:.1f}", "times": times})
         return reasons
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Sum
+from django.utils.translation import gettext, gettext_lazy
 
 from zhili.organisation.models import Unit
 from zhili.requests.choices import Action
@@ -27,12 +28,13 @@ from .periods import Period
 
 # grouping → (DailyActivity column, model of its ids, title)
 GROUPINGS = {
-    "unit": ("unit", Unit, "承办单位"),
-    "subdistrict": ("subdistrict", Unit, "街道"),
-    "category": ("category1", Category, "一级分类"),
-    "category2": ("category2", Category, "二级分类"),
+    "unit": ("unit", Unit, gettext_lazy("承办单位")),
+    "subdistrict": ("subdistrict", Unit, gettext_lazy("街道")),
+    "category": ("category1", Category, gettext_lazy("一级分类")),
+    "category2": ("category2", Category, gettext_lazy("二级分类")),
 }
-NONE_LABELS = {"unit": "（无单位）", "subdistrict": "未识别街道", "category": "未分类", "category2": "（仅一级分类）"}
+NONE_LABELS = {"unit": gettext_lazy("（无单位）"), "subdistrict": gettext_lazy("未识别街道"),
+               "category": gettext_lazy("未分类"), "category2": gettext_lazy("（仅一级分类）")}
 
 
 @dataclass
@@ -184,7 +186,7 @@ def assess(period: Period, by: str = "unit", *, weights: Weights | None = None,
     if by == "unit":
         counts.pop(None, None)
     names = _names(by, counts)
-    rows = [Row(key, names.get(key, NONE_LABELS[by]) if key is not None else NONE_LABELS[by], c,
+    rows = [Row(key, names.get(key, str(NONE_LABELS[by])) if key is not None else str(NONE_LABELS[by]), c,
                 formulas.rates(c, weights)) for key, c in counts.items()]
     return sorted(rows, key=_order)
 
@@ -192,7 +194,7 @@ def assess(period: Period, by: str = "unit", *, weights: Weights | None = None,
 def district(period: Period, *, weights: Weights | None = None, counts: dict | None = None) -> Row:
     """The whole district in one row."""
     counts = (counts_by(period, None) if counts is None else counts)[None]
-    return Row(None, "全区", counts, formulas.rates(counts, weights or Weights.from_settings()))
+    return Row(None, gettext("全区"), counts, formulas.rates(counts, weights or Weights.from_settings()))
 
 
 def ranking(period: Period, by: str = "unit", *, weights: Weights | None = None,

@@ -5,6 +5,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+
 from zhili.organisation.models import Unit, UnitKind
 from zhili.requests.models import RequestEvent, ServiceRequest
 
@@ -15,7 +17,7 @@ from .periods import Period
 
 def district_name() -> str:
     """The district's name ("济南市历下区"), from the unit tree."""
-    return Unit.objects.filter(kind=UnitKind.DISTRICT).values_list("name", flat=True).first() or "本区"
+    return Unit.objects.filter(kind=UnitKind.DISTRICT).values_list("name", flat=True).first() or gettext("本区")
 
 
 def default_month() -> Period:
@@ -49,7 +51,7 @@ def _excerpt(text: str, n: int) -> str:
 
 
 def _case(kind: str, request: ServiceRequest, reply: str, note: str) -> Case:
-    unit = request.lead_unit.display_name if request.lead_unit_id else "未派单"
+    unit = request.lead_unit.display_name if request.lead_unit_id else gettext("未派单")
     return Case(kind, request.number or str(request.pk), request.title, _excerpt(request.description, 160), unit,
                 _excerpt(reply, 200), note)
 
@@ -63,19 +65,23 @@ def typical_cases(period: Period, top_hotspot=None) -> list[Case]:
         "request__lead_unit", "event")
     best = reviews.order_by("-score", "event_id").first()
     if best is not None:
-        cases.append(_case("优秀答复", best.request, best.event.note,
-                           f"答复质量 {best.score * 100:.0f} 分，{best.working_days} 个工作日答复"))
+        cases.append(_case(gettext("优秀答复"), best.request, best.event.note,
+                           ngettext("答复质量 %(score)s 分，%(days)s 个工作日答复",
+                                    "答复质量 %(score)s 分，%(days)s 个工作日答复", best.working_days)
+                           % {"score": f"{best.score * 100:.0f}", "days": best.working_days}))
     if top_hotspot is not None and top_hotspot.representative_id:
         request = ServiceRequest.objects.select_related("lead_unit").filter(pk=top_hotspot.representative_id).first()
         if request is not None:
             reply = RequestEvent.objects.filter(request=request, action="reply").order_by("-seq").values_list(
                 "note", flat=True).first() or ""
-            cases.append(_case("群众关注", request, reply,
-                               f"本月最热问题：{top_hotspot.people} 人反映 {top_hotspot.requests} 件"))
+            cases.append(_case(gettext("群众关注"), request, reply,
+                               gettext("本月最热问题：%(people)s 人反映 %(requests)s 件")
+                               % {"people": top_hotspot.people, "requests": top_hotspot.requests}))
     slowest = reviews.order_by("-working_days", "event_id").first()
     if slowest is not None and (best is None or slowest.pk != best.pk):
-        cases.append(_case("办理超时", slowest.request, slowest.event.note,
-                           f"{slowest.working_days} 个工作日后才答复"))
+        cases.append(_case(gettext("办理超时"), slowest.request, slowest.event.note,
+                           ngettext("%(days)s 个工作日后才答复", "%(days)s 个工作日后才答复", slowest.working_days)
+                           % {"days": slowest.working_days}))
     return cases
 
 

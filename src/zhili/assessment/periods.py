@@ -5,6 +5,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import dateformat
+from django.utils.translation import gettext
+
 from zhili.workcalendar.service import LOCAL_TZ
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -21,7 +24,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 class PeriodError(ValueError):
     """A period text that cannot be read or lies outside FIRST_YEAR..LAST_YEAR; the message is
-    Chinese and names the text, ready for a page or a CommandError."""
+    in the active language and names the text, ready for a page or a CommandError."""
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,15 @@ class Period:
         text = (text or "").strip()
         m = _MONTH.match(text) or _QUARTER.match(text) or _WEEK.match(text) or _YEAR.match(text)
         if not m:
-            raise PeriodError(f"无法识别的期间“{text}”（应为 YYYY-MM、YYYY-Www、YYYY-Qn 或 YYYY）")
+            raise PeriodError(gettext("无法识别的期间“%(text)s”（应为 YYYY-MM、YYYY-Www、YYYY-Qn 或 YYYY）") % {"text": text})
         year = int(m[1])
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise PeriodError(f"期间“{text}”超出可查询的范围（{FIRST_YEAR}年至{LAST_YEAR}年）")
+            raise PeriodError(gettext("期间“%(text)s”超出可查询的范围（%(first)s年至%(last)s年）")
+                              % {"text": text, "first": FIRST_YEAR, "last": LAST_YEAR})
         if m.re is _MONTH:
             month = int(m[2])
             if not 1 <= month <= 12:
-                raise PeriodError(f"月份无效：“{text}”（月份应为 1 至 12）")
+                raise PeriodError(gettext("月份无效：“%(text)s”（月份应为 1 至 12）") % {"text": text})
             return cls.month(year, month)
         if m.re is _QUARTER:
             quarter = int(m[2])
@@ -70,7 +74,8 @@ class Period:
             try:
                 start = dt.date.fromisocalendar(year, int(m[2]), 1)
             except ValueError:
-                raise PeriodError(f"周次无效：“{text}”（{year}年没有第{int(m[2])}周）") from None
+                raise PeriodError(gettext("周次无效：“%(text)s”（%(year)s年没有第%(week)s周）")
+                                  % {"text": text, "year": year, "week": int(m[2])}) from None
             return cls(start, start + dt.timedelta(days=7), "week", f"{year}-W{int(m[2]):02d}")
         return cls(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), "year", str(year))
 
@@ -80,22 +85,26 @@ class Period:
         other text, another kind of period or a year outside FIRST_YEAR..LAST_YEAR."""
         text = (text or "").strip()
         if not _MONTH.match(text):
-            raise PeriodError(f"无法识别的月份“{text}”（应为 YYYY-MM）")
+            raise PeriodError(gettext("无法识别的月份“%(text)s”（应为 YYYY-MM）") % {"text": text})
         return cls.parse(text)
 
     @property
     def title(self) -> str:
-        """The period in Chinese: "2019年5月", "2019年第2季度", "2019年第18周", "2019年"."""
+        """The period in the active language: "2019年5月", "2019年第2季度", "2019年第18周", "2019年"
+        in Chinese ("May 2019", "Q2 2019", "Week 18 of 2019", "2019" in English)."""
         if self.kind == "month":
-            return f"{self.start.year}年{self.start.month}月"
+            # A date format ("Y年n月"; English "F Y": "May 2019"), so a language names the month.
+            return dateformat.format(self.start, gettext("Y年n月"))
         if self.kind == "quarter":
-            return f"{self.start.year}年第{(self.start.month + 2) // 3}季度"
+            return gettext("%(year)s年第%(quarter)s季度") % {"year": self.start.year,
+                                                          "quarter": (self.start.month + 2) // 3}
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
-            return f"{year}年第{week}周"
+            return gettext("%(year)s年第%(week)s周") % {"year": year, "week": week}
         if self.kind == "year":
-            return f"{self.start.year}年"
-        return f"{self.start:%Y-%m-%d} 至 {self.end - dt.timedelta(days=1):%Y-%m-%d}"
+            return gettext("%(year)s年") % {"year": self.start.year}
+        return gettext("%(start)s 至 %(end)s") % {"start": f"{self.start:%Y-%m-%d}",
+                                                 "end": f"{self.end - dt.timedelta(days=1):%Y-%m-%d}"}
 
     def previous(self) -> "Period":
         """The period of the same kind just before (a month before a month …)."""
@@ -129,9 +138,10 @@ def parse_day(text: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(f"无法识别的日期“{text}”（应为 YYYY-MM-DD）") from None
+        raise PeriodError(gettext("无法识别的日期“%(text)s”（应为 YYYY-MM-DD）") % {"text": text}) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise PeriodError(f"日期“{text}”超出可查询的范围（{FIRST_YEAR}年至{LAST_YEAR}年）")
+        raise PeriodError(gettext("日期“%(text)s”超出可查询的范围（%(first)s年至%(last)s年）")
+                          % {"text": text, "first": FIRST_YEAR, "last": LAST_YEAR})
     return day
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
+from django.utils.translation import gettext_lazy
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import normalize
@@ -59,20 +60,20 @@ class Check:
 
 
 CHECKS = [
-    Check("greeting", "称呼问候", 0.10, re.compile(r"您好|你好|网友|尊敬的|先生|女士|市民")),
-    Check("investigation", "调查核实", 0.20,
+    Check("greeting", gettext_lazy("称呼问候"), 0.10, re.compile(r"您好|你好|网友|尊敬的|先生|女士|市民")),
+    Check("investigation", gettext_lazy("调查核实"), 0.20,
           re.compile(r"调查|核实|核查|查实|排查|走访|现场|实地|了解到|经查")),
-    Check("measure", "具体措施", 0.25,
+    Check("measure", gettext_lazy("具体措施"), 0.25,
           re.compile(r"(?:已|将|立即|马上|责令|要求|督促|安排|组织|派出|协调|约谈).{0,12}?"
                      r"(?:整改|处理|清理|维修|修复|拆除|查处|处罚|协调|解决|落实|更换|疏通|整治|约谈|制止|关停|取缔|"
                      r"补偿|发放|退还|安装|施工|治理|监管|执法|巡查)")),
-    Check("result", "办理结果", 0.20,
+    Check("result", gettext_lazy("办理结果"), 0.20,
           re.compile(r"已(?:经)?.{0,8}?(?:完成|解决|整改到位|整改完毕|恢复|办结|处理完毕|清理完毕|修复|拆除|到位|落实|"
                      r"退还|发放|安装|开通)|目前.{0,15}?(?:已|正常|恢复)")),
-    Check("time", "时间节点", 0.10,
+    Check("time", gettext_lazy("时间节点"), 0.10,
           re.compile(r"\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月|\d+个?工作日|(?:预计|计划|争取|力争).{0,15}?(?:前|内|底|完成)")),
-    Check("contact", "联系方式", 0.10, re.compile(r"电话|联系人|热线|咨询|\d{3,4}-\d{7,8}|\d{7,8}|1[3-9]\d{9}")),
-    Check("basis", "政策依据", 0.05,
+    Check("contact", gettext_lazy("联系方式"), 0.10, re.compile(r"电话|联系人|热线|咨询|\d{3,4}-\d{7,8}|\d{7,8}|1[3-9]\d{9}")),
+    Check("basis", gettext_lazy("政策依据"), 0.05,
           re.compile(r"(?:根据|依据|按照|依照).{0,30}?(?:规定|条例|办法|政策|文件|法|标准|通知|意见)")),
 ]
 assert abs(sum(c.weight for c in CHECKS) - 1.0) < 1e-9
@@ -194,4 +195,4 @@ def summary(period: Period) -> dict:
     return {"replies": n, "score": totals["score"], "relevance": totals["relevance"],
             "completeness": totals["completeness"], "timeliness": totals["timeliness"],
             "within_limit": formulas.ratio(totals["within"], n), "by_unit": by_unit,
-            "missing": {LABELS[code]: formulas.ratio(count, n) for code, count in missing_counts.items()}}
+            "missing": {str(LABELS[code]): formulas.ratio(count, n) for code, count in missing_counts.items()}}

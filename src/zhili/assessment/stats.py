@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from zhili.organisation.models import Unit
 from zhili.requests.choices import State
@@ -17,7 +18,8 @@ from . import rollups
 from .models import RequestCell
 from .periods import Period
 
-NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = "未分类", "未派单", "未识别街道"
+# Keys of the totals (Chinese whatever the language), translated where shown (gettext_noop marks them).
+NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = gettext_noop("未分类"), gettext_noop("未派单"), gettext_noop("未识别街道")
 UNDISPATCHED = (State.RECEIVED, State.PENDING_DISPATCH)
 
 

@@ -10,6 +10,7 @@ Guarantees:
 """
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.db import DataError, IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zhili.requests.choices import Channel, RequestType
 from zhili.requests.models import ServiceRequest
@@ -36,8 +37,21 @@ logger = logging.getLogger("zhili.imports")
 BATCH = 256
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
                  "%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日")
-_CHANNELS = {**{c.value: c.value for c in Channel}, **{c.label: c.value for c in Channel}}
-_TYPES = {**{t.value: t.value for t in RequestType}, **{t.label: t.value for t in RequestType}}
+# A file names channels and request types by value ("phone") or by their Chinese label ("电话"),
+# whatever the active language: the labels are lazy translations, so the tables are built once
+# with Chinese active and keyed on plain str (``_choice_maps``).
+IMPORT_LANGUAGE = "zh-hans"
+
+
+@functools.cache
+def _choice_maps() -> tuple[dict[str, str], dict[str, str], str, str]:
+    """(channel text → value, request type text → value, the channel labels, the type labels):
+    the Chinese labels, as the files write them."""
+    with translation.override(IMPORT_LANGUAGE):
+        channels = {**{c.value: c.value for c in Channel}, **{str(c.label): c.value for c in Channel}}
+        types = {**{t.value: t.value for t in RequestType}, **{str(t.label): t.value for t in RequestType}}
+        return (channels, types, "、".join(str(c.label) for c in Channel),
+                "、".join(str(t.label) for t in RequestType))
 _TRUE = {"1", "true", "yes", "是", "y"}
 _FALSE = {"0", "false", "no", "否", "n", ""}
 
@@ -183,15 +197,16 @@ def parse_row(row: Row, categories: dict[str, Category]) -> ParsedRow:
               "votes_up": _int(row, "votes_up"), "votes_down": _int(row, "votes_down")}
     channel = _text(row, "channel")
     if channel:
-        if channel not in _CHANNELS:
-            raise RowError(row.headers["channel"], f"未知渠道“{channel}”（可用：{'、'.join(c.label for c in Channel)}）")
-        fields["channel"] = _CHANNELS[channel]
+        channels, _, channel_labels, _ = _choice_maps()
+        if channel not in channels:
+            raise RowError(row.headers["channel"], f"未知渠道“{channel}”（可用：{channel_labels}）")
+        fields["channel"] = channels[channel]
     request_type = _text(row, "request_type")
     if request_type:
-        if request_type not in _TYPES:
-            raise RowError(row.headers["request_type"],
-                           f"未知诉求类型“{request_type}”（可用：{'、'.join(t.label for t in RequestType)}）")
-        fields["request_type"] = _TYPES[request_type]
+        _, types, _, type_labels = _choice_maps()
+        if request_type not in types:
+            raise RowError(row.headers["request_type"], f"未知诉求类型“{request_type}”（可用：{type_labels}）")
+        fields["request_type"] = types[request_type]
     confidential = _text(row, "confidential").lower()
     if confidential not in _TRUE | _FALSE:
         raise RowError(row.headers["confidential"], f"“{confidential}”应为 是/否")

@@ -6,6 +6,8 @@ assessment section reads — and its totals are ``stats.totals(month=…)``, the
 fonts and matplotlib charts; XLSX: openpyxl, one sheet per table.
 """
 
+from django.utils.translation import gettext
+
 from zhili.assessment.overview import month_overview
 from zhili.assessment.periods import Period
 
@@ -23,7 +25,8 @@ def build(period: Period, fmt: str, overview: dict | None = None) -> bytes:
     """The report of ``period`` (a month) as file bytes. Raises ValueError for an unknown format
     and ``fonts.MissingFont`` (with the install command) when a PDF cannot get its fonts."""
     if fmt not in FORMATS:
-        raise ValueError(f"未知的报告格式“{fmt}”（可用：{'、'.join(FORMATS)}）")
+        raise ValueError(gettext("未知的报告格式“%(format)s”（可用：%(formats)s）")
+                         % {"format": fmt, "formats": gettext("、").join(FORMATS)})
     overview = overview or month_overview(period, complete=True)
     if fmt == "pdf":
         from .pdf import render

@@ -2,6 +2,8 @@
 
 import io
 
+from django.utils.translation import gettext
+
 from .fonts import SANS, sans_path
 
 BLUE, RED, GREY = "#1f5fa8", "#c0392b", "#8a8f98"
@@ -32,8 +34,8 @@ def daily_line(days: list[tuple], title: str) -> bytes:
     fig, ax = plt.subplots(figsize=(6.4, 2.4))
     ax.plot([d.day for d, _ in days], [n for _, n in days], color=BLUE, marker="o", markersize=2.5, linewidth=1.4)
     ax.set_xticks([d.day for d, _ in days][::2])
-    ax.set_xlabel("日")
-    ax.set_ylabel("件")
+    ax.set_xlabel(gettext("日"))
+    ax.set_ylabel(gettext("件"))
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", color="#e5e5e5")
     png = _png(fig)
@@ -41,9 +43,10 @@ def daily_line(days: list[tuple], title: str) -> bytes:
     return png
 
 
-def bars(labels: list[str], values: list[float], title: str, *, unit: str = "件", horizontal: bool = True,
+def bars(labels: list[str], values: list[float], title: str, *, unit: str | None = None, horizontal: bool = True,
          highlight: dict[int, str] | None = None) -> bytes:
-    """A bar chart; ``highlight`` colours some bars (index → colour)."""
+    """A bar chart; ``highlight`` colours some bars (index → colour); ``unit`` defaults to "件"."""
+    unit = gettext("件") if unit is None else unit
     plt = _pyplot()
     height = max(1.6, 0.28 * len(labels) + 0.8) if horizontal else 2.6
     fig, ax = plt.subplots(figsize=(6.4, height))

@@ -3,9 +3,11 @@
 
 import functools
 
+from django.utils.translation import gettext, gettext_lazy
+
 SANS = "Noto Sans CJK SC"  # headings, tables, charts (黑体-like)
 SERIF = "Noto Serif CJK SC"  # body text (宋体-like)
-HINT = "请安装中文字体：make fonts（即 apt-get install -y fonts-noto-cjk）"
+HINT = gettext_lazy("请安装中文字体：make fonts（即 apt-get install -y fonts-noto-cjk）")
 
 
 class MissingFont(RuntimeError):
@@ -25,4 +27,4 @@ def sans_path() -> str:
         try:
             return font_manager.findfont(font_manager.FontProperties(family=SANS), fallback_to_default=False)
         except ValueError:
-            raise MissingFont(f"找不到字体“{SANS}”。{HINT}") from None
+            raise MissingFont(gettext("找不到字体“%(font)s”。%(hint)s") % {"font": SANS, "hint": HINT}) from None

@@ -6,6 +6,7 @@ import logging
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import charts, content
 from .fonts import sans_path
@@ -17,17 +18,19 @@ def _data_uri(png: bytes) -> str:
 
 def _charts(ov: dict) -> dict[str, str]:
     period, totals = ov["period"], ov["totals"]
-    result = {"daily": _data_uri(charts.daily_line(ov["daily"], f"{period.title}每日受理量"))}
+    result = {"daily": _data_uri(charts.daily_line(ov["daily"], gettext("%(period)s每日受理量") % {"period": period.title}))}
     if totals["by_category"]:
         names = list(totals["by_category"])[:10]
-        result["category"] = _data_uri(charts.bars(names, [totals["by_category"][n] for n in names], "按一级分类"))
+        result["category"] = _data_uri(charts.bars([content.bucket_name(n) for n in names], [totals["by_category"][n] for n in names],
+                                                       gettext("按一级分类")))
     ranked = ov["ranking"].ranked[:15]
     if ranked:
         colours = {i: charts.RED if r.mark == "black" else ("#b8860b" if r.mark == "red" else charts.BLUE)
                    for i, r in enumerate(ranked)}
         result["ranking"] = _data_uri(charts.bars([r.name for r in ranked],
                                                   [round(r.rates.composite * 100, 2) for r in ranked],
-                                                  "单位“三率”综合得分", unit="分", highlight=colours))
+                                                  gettext("单位“三率”综合得分"), unit=gettext("分"),
+                                                  highlight=colours))
     return result
 
 
@@ -50,7 +53,8 @@ def render(ov: dict) -> bytes:
         "formula_notes": content.formula_notes(),
         "charts": _charts(ov),
         "generated": generated,
-        "issue": f"{period.start.year}年第{period.start.month}期" if period.kind == "month" else period.title,
+        "issue": (gettext("%(year)s年第%(number)s期") % {"year": period.start.year, "number": period.start.month}
+                  if period.kind == "month" else period.title),
         "weakest": [(r, content.missing_labels(r)) for r in ov["weakest_replies"]],
         "lists": content.list_thresholds(),
     })
