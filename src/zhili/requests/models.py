@@ -7,11 +7,11 @@ deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext, gettext_lazy
 from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from zhili.organisation.roles import Role, roles_of
 from zhili.organisation.subtree import unit_paths, within
