@@ -277,3 +277,37 @@ def test_the_login_page_has_the_switch_for_anonymous_users(client):
     assert "用户登录" in html and 'name="language"' in html
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Sign in" in client.get(reverse("login")).content.decode()
+
+
+def test_with_the_english_cookie_the_list_filters_are_english(client_as):
+    html = _english(client_as("dispatcher")).get(reverse("web:request-list")).content.decode()
+    for text in ("Number/title", "All states", "All categories", "All units", "All subdistricts",
+                 "Received from", "Received to", "Not overdue"):
+        assert text in html
+    for text in ("全部状态", "编号/标题", "受理日期从"):
+        assert text not in html
+
+
+def test_the_admin_titles_follow_the_language(admin_client):
+    assert "<title>系统管理 | 治理管理</title>" in admin_client.get(reverse("admin:index")).content.decode()
+    html = _english(admin_client).get(reverse("admin:index")).content.decode()
+    assert "Zhili · 12345 work orders administration" in html
+    assert "<title>Administration | Zhili administration</title>" in html
+    assert "<title>系统管理" not in html and "治理管理" not in html and "工单 管理" not in html
+
+
+def test_python_texts_outside_the_templates_have_english():
+    from zhili.assessment.periods import Period, PeriodError
+    from zhili.organisation.models import UnitKind
+    from zhili.organisation.roles import Role
+
+    month = Period.parse("2026-11")
+    assert month.title == "2026年11月"
+    with translation.override("en"):
+        assert month.title == "November 2026"
+        assert Period.parse("2026-Q2").title == "Q2 2026"
+        assert str(Role.LABELS[Role.DISPATCHER]) == "Dispatcher"
+        assert str(UnitKind.SUBDISTRICT.label) == "Subdistrict"
+        with pytest.raises(PeriodError, match="Unrecognised period"):
+            Period.parse("soon")
+    assert str(Role.LABELS[Role.DISPATCHER]) == "派单员"
