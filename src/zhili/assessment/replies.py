@@ -31,7 +31,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import normalize
@@ -188,7 +188,7 @@ def summary(period: Period) -> dict:
         for code in missing or []:
             if code in missing_counts:
                 missing_counts[code] += 1
-    by_unit = [{"unit": row["unit__short_name"] or row["unit__name"] or "（无单位）", "replies": row["n"],
+    by_unit = [{"unit": row["unit__short_name"] or row["unit__name"] or gettext("（无单位）"), "replies": row["n"],
                 "score": row["score"]}
                for row in reviews.values("unit__name", "unit__short_name").annotate(n=Count("id"), score=Avg("score"))
                .order_by("score", "unit__name")]

@@ -1,6 +1,7 @@
 """The knowledge base in Django's admin: search by title and text, find stale articles."""
 
 from django.contrib import admin
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import KnowledgeArticle
 
@@ -8,11 +9,11 @@ from .models import KnowledgeArticle
 class ReviewedFilter(admin.SimpleListFilter):
     """未核实 / 已核实: articles never reviewed (e.g. demo content) are a supervision trigger (JN 28)."""
 
-    title = "核实情况"
+    title = gettext_lazy("核实情况")
     parameter_name = "reviewed"
 
     def lookups(self, request, model_admin):
-        return [("no", "未核实"), ("yes", "已核实")]
+        return [("no", gettext("未核实")), ("yes", gettext("已核实"))]
 
     def queryset(self, request, queryset):
         if self.value() == "no":

@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class Config(AppConfig):
     name = "zhili.workcalendar"
     label = "workcalendar"
-    verbose_name = "工作日历"
+    verbose_name = gettext_lazy("工作日历")
     default_auto_field = "django.db.models.BigAutoField"
