@@ -122,34 +122,32 @@ def train(texts: list[str], labels: list[str], *, data_hash: str = "", metrics: 
         raise ValueError("训练数据至少需要两个分类")
     pipeline = build_pipeline()
     pipeline.fit(list(texts), labels)
-    version = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    metadata = {
+    version = new_version()
+    save(pipeline, version, describe(version, texts, list(pipeline.classes_), data_hash, metrics, metadata))
+    return version
+
+
+def new_version() -> str:
+    """A version name: the UTC time to the microsecond (sorts in training order)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def describe(version: str, texts, classes: list, data_hash: str, metrics: dict | None, extra: dict | None) -> dict:
+    """The metadata written beside an artefact."""
+    return {
         "version": version,
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
         "training_data_sha256": data_hash,
         "n_training_examples": len(texts),
-        "classes": list(pipeline.classes_),
+        "classes": [str(c) for c in classes],
         "metrics": metrics or {},
-        **(metadata or {}),
+        **(extra or {}),
     }
-    save(pipeline, version, metadata)
-    return version
 
 
 def save(pipeline, version: str, metadata: dict) -> None:
     """Write the artefact and its metadata, then point ``current`` at it (atomic rename)."""
-    import skops.io as sio
-
-    directory = model_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{version}.skops.tmp"
-    sio.dump(pipeline, tmp)
-    os.replace(tmp, directory / f"{version}.skops")
-    (directory / f"{version}.json").write_text(json.dumps(metadata, ensure_ascii=False, indent=2), "utf-8")
-    pointer = directory / ".current.tmp"
-    pointer.write_text(version, "utf-8")
-    os.replace(pointer, directory / "current")
-    _loaded.reset()
+    _loaded.save(pipeline, version, metadata)
 
 
 def hash_file(path: Path | str) -> str:
@@ -161,12 +159,22 @@ def hash_file(path: Path | str) -> str:
     return digest.hexdigest()
 
 
-class _Loaded:
-    """The model in use by this process, reloaded when ``current`` points elsewhere."""
+class ArtefactStore:
+    """Versioned artefacts of one model in ``ZHILI_MODEL_DIR/<name>/`` and the one in use by this
+    process, reloaded when ``current`` points elsewhere.
 
-    def __init__(self) -> None:
+    ``get()`` returns (model, version), or (None, None) without a ``current`` pointer or when the
+    artefact cannot be loaded: a corrupted file, or one holding a type outside ``trusted``, is
+    refused (logged once per version), never an error for the caller.
+    """
+
+    def __init__(self, name: str, trusted: list[str], label: str) -> None:
+        self.name, self.trusted, self.label = name, trusted, label
         self.lock = threading.Lock()
         self.reset()
+
+    def directory(self) -> Path:
+        return Path(settings.ZHILI_MODEL_DIR) / self.name
 
     def reset(self) -> None:
         self.version: str | None = None
@@ -174,11 +182,32 @@ class _Loaded:
         self.metadata: dict = {}
         self.failed_version: str | None = None
 
+    def installed(self) -> bool:
+        """True when a ``current`` pointer exists (reads one small file; loads nothing)."""
+        return (self.directory() / "current").is_file()
+
+    def save(self, model, version: str, metadata: dict) -> None:
+        """Write ``<version>.skops`` and ``<version>.json``, then replace ``current`` atomically."""
+        import skops.io as sio
+
+        directory = self.directory()
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{version}.skops.tmp"
+        sio.dump(model, tmp)
+        os.replace(tmp, directory / f"{version}.skops")
+        tmp = directory / f".{version}.json.tmp"
+        tmp.write_text(json.dumps(metadata, ensure_ascii=False, indent=2), "utf-8")
+        os.replace(tmp, directory / f"{version}.json")
+        pointer = directory / ".current.tmp"
+        pointer.write_text(version, "utf-8")
+        os.replace(pointer, directory / "current")
+        self.reset()
+
     def get(self):
-        pointer = model_dir() / "current"
+        directory = self.directory()
         try:
-            version = pointer.read_text("utf-8").strip()
-        except FileNotFoundError:
+            version = (directory / "current").read_text("utf-8").strip()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None, None
         if version == self.version:
             return self.pipeline, self.version
@@ -188,23 +217,23 @@ class _Loaded:
             try:
                 import skops.io as sio
 
-                path = model_dir() / f"{version}.skops"
-                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+                path = directory / f"{version}.skops"
+                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in self.trusted]
                 if untrusted:
                     raise ValueError(f"模型文件包含不受信任的类型：{untrusted}")
-                self.pipeline = sio.load(path, trusted=TRUSTED_TYPES)
-                metadata_path = model_dir() / f"{version}.json"
+                self.pipeline = sio.load(path, trusted=self.trusted)
+                metadata_path = directory / f"{version}.json"
                 self.metadata = json.loads(metadata_path.read_text("utf-8")) if metadata_path.exists() else {}
                 self.version = version
             except Exception:  # a corrupted or foreign artefact must never break intake
-                logger.exception("分类模型 %s 无法载入，不提供分类建议", version)
+                logger.exception("%s %s 无法载入，不提供分类建议", self.label, version)
                 self.failed_version = version
                 self.pipeline, self.version = None, None
                 return None, None
         return self.pipeline, self.version
 
 
-_loaded = _Loaded()
+_loaded = ArtefactStore("category", TRUSTED_TYPES, "分类模型")
 
 
 def current_version() -> str | None:

@@ -562,7 +562,13 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
     suggestion. The order is dispatched automatically when the catalogue names a unit and the
     category is given or the model's confidence reaches ``ZHILI_AUTO_DISPATCH_THRESHOLD``
     (or ``force``). Returns the resulting state. Never raises because the classifier is missing.
+
+    A live order classified here by the fast model (no ``at``, no ``given_category``, no
+    ``suggestion`` passed in) gets a refinement by the worker's accurate model after the commit
+    (``refine_classification``); imports pass their batch's suggestions and historical times and
+    are not refined (no task per row).
     """
+    refine = suggestion is None and given_category is None and at is None
     if suggestion is None and given_category is not None:
         # The category is given (a source label, an Open311 service_code): the place is all we need.
         subdistrict, community = resolve_place(request.address, f"{request.title} {request.description}")
@@ -593,4 +599,98 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
     else:
         dispatch(request, match.lead_unit, at=at, confidence=confidence, rule_id=match.rule.pk,
                  note=f"按派单目录自动派单：{match.rule}")
+    if refine:
+        _enqueue_refinement(request)
     return request.state
+
+
+# --- refinement by the worker's accurate model ---------------------------------------------------
+
+def _enqueue_refinement(request: ServiceRequest) -> None:
+    """After the commit, ask the worker to refine the order's category, when an accurate model
+    is installed (checking reads one small file; the web server never loads that model)."""
+    from zhili.routing import accurate
+
+    if accurate.installed():
+        from .tasks import refine_category
+
+        transaction.on_commit(lambda: refine_category(request.pk))
+
+
+def _routed_by_a_person(request: ServiceRequest) -> bool:
+    """True once a person acted on the order after its intake (classified, queued, dispatched,
+    merged …) or its lead unit accepted it: the refinement must not overrule people."""
+    return request.accepted_at is not None or request.events.filter(seq__gt=1, actor__isnull=False).exists()
+
+
+def refine_classification(request: ServiceRequest, category: Category, *, confidence: float,
+                          model_version: str, at=None) -> RequestEvent:
+    """复核分类: the worker's accurate model's first-level category for the order, recorded beside
+    the fast model's intake decision in one event (``data``: "fast" and "accurate", each
+    {category_code, category, confidence, model_version}; "agrees"; "applied"; "reason").
+
+    The order changes only when the two disagree, the accurate confidence reaches
+    ``ZHILI_REFINEMENT_THRESHOLD`` (``accurate.refinement_threshold``), no person has acted on
+    the order since intake and its unit has not accepted it:
+    - received or waiting for a dispatcher: the category is replaced;
+    - dispatched by the system: the category is replaced and, when the catalogue names another
+      lead unit for it, the order goes there with a deadline counted from now (the unit had not
+      accepted it); no catalogue rule for the new category: only recorded.
+    Afterwards an order still waiting for a dispatcher only because of a low fast confidence is
+    dispatched when the accurate confidence reaches ``ZHILI_AUTO_DISPATCH_THRESHOLD``.
+    Otherwise the event only records. Raises StaleRequest when the order changed meanwhile.
+    """
+    from zhili.routing.accurate import refinement_threshold
+
+    moment = when(None, at)
+    fast_event = request.events.filter(action=Action.CLASSIFY, actor__isnull=True).order_by("seq").last()
+    fast = None
+    if fast_event is not None:
+        fast = {"category_code": fast_event.data.get("category_code"), "category": fast_event.data.get("category"),
+                "confidence": fast_event.confidence, "model_version": fast_event.data.get("model_version")}
+    current = request.category
+    accurate = {"category_code": category.code, "category": category.full_name, "confidence": confidence,
+                "model_version": model_version}
+    first_level = current.ancestors_and_self()[-1] if current is not None else None
+    agrees = first_level is not None and first_level.pk == category.pk
+    data = {"fast": fast, "accurate": accurate, "agrees": agrees, "applied": False}
+    changes, to_unit, match = {}, None, None
+    threshold = refinement_threshold()
+    if agrees:
+        data["reason"] = "与受理时的分类一致"
+    elif confidence < threshold:
+        data["reason"] = f"置信度 {confidence:.2f} 低于改分类阈值 {threshold:.2f}，仅记录"
+    elif request.state not in (State.RECEIVED, State.PENDING_DISPATCH, State.DISPATCHED) \
+            or _routed_by_a_person(request):
+        data["reason"] = "工单已由人工分类、派单或签收，仅记录"
+    elif request.state == State.DISPATCHED:
+        match = find_lead_unit(category, request.subdistrict)
+        if match is None:
+            data["reason"] = f"派单目录中没有“{category.name}”的承办单位，仅记录"
+        else:
+            changes["category"] = category
+            if match.lead_unit.pk != request.lead_unit_id:
+                changes_unit, facts = _dispatch_changes(request, match.lead_unit, moment, category)
+                changes.update(changes_unit)
+                data.update(facts, dispatch_rule_id=match.rule.pk, lead_unit_before=request.lead_unit.name)
+                to_unit = match.lead_unit
+            data["reason"] = "改分类" + (f"并改派至 {match.lead_unit.name}" if to_unit else "（承办单位不变）")
+    else:
+        changes["category"] = category
+        data["reason"] = "改分类"
+    data["applied"] = bool(changes)
+    if changes:
+        note = f"精确模型改分类：{current.name if current else '无'} → {category.name}（置信度 {confidence:.2f}）"
+    else:
+        note = f"精确模型复核：{category.name}（置信度 {confidence:.2f}）；{data['reason']}"
+    with transaction.atomic():
+        event = apply(request, Action.REFINE, None, at=moment, changes=changes, note=note, data=data,
+                      confidence=confidence, to_unit=to_unit)
+        auto = settings.ZHILI_AUTO_DISPATCH_THRESHOLD
+        if (request.state == State.PENDING_DISPATCH and confidence >= auto and request.category_id == category.pk
+                and not _routed_by_a_person(request)):
+            match = find_lead_unit(category, request.subdistrict)
+            if match is not None:
+                dispatch(request, match.lead_unit, at=moment, confidence=confidence, rule_id=match.rule.pk,
+                         note=f"精确模型复核后按派单目录自动派单：{match.rule}")
+    return event

@@ -124,5 +124,9 @@ TRANSITIONS: dict[str, Transition] = {
            rule="66号: 同一事项重复诉求原则上并单"),
         _t(Action.SPLIT, _MERGEABLE, S.SPLIT, {DISPATCHER, ADMIN},
            rule="一单多事：拆分为多张工单，各自派单"),
+        # The worker's second opinion on the intake category, recorded in any state; it changes only
+        # an order no person has classified, dispatched or accepted (actions.refine_classification).
+        _t(Action.REFINE, list(S), None, {SYSTEM},
+           rule="精确模型复核受理分类：只改尚未经人工分类、派单或签收的工单"),
     ]
 }
