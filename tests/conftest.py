@@ -51,6 +51,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def fresh_process_caches():
     """Per-process caches (catalogue, place names, calendar, duplicate index …) must not carry
     rows from one test's rolled-back transaction into the next."""
+    from zhili.open311 import services as open311_services
     from zhili.routing import dispatch, duplicates, place, subcategories, suggest
     from zhili.workcalendar import service
 
@@ -61,6 +62,7 @@ def fresh_process_caches():
         duplicates._shared.reset()
         subcategories.invalidate()
         service.invalidate_cache()
+        open311_services.invalidate_cache()
 
     clear()
     yield

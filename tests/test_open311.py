@@ -512,3 +512,68 @@ def test_every_post_is_one_workflow_intake(client, app_key):
     events = RequestEvent.objects.filter(request__number=item["service_request_id"])
     assert events.first().data["open311_client"] == "历下随手拍"
     assert events.first().data["channel"] == "api"
+
+
+# --- cost of a POST: pinned, so a regression fails ------------------------------------------------
+
+def _statements(client, data: dict, **headers) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, data, **headers)
+    assert response.status_code == 201, response.content
+    return [q["sql"].split()[0].upper() for q in queries.captured_queries]
+
+
+# One POST, in its one transaction (the test's own transaction adds the SAVEPOINT/RELEASE pair that
+# stands for BEGIN/COMMIT in production): api_key → client; intake (INSERT order, UPDATE its number,
+# INSERT event); the place's units; classify (UPDATE, INSERT event); dispatch (UPDATE, INSERT event);
+# the submission with its answer (one INSERT). Service codes come from the per-process cache, and
+# the workflow's nested blocks take no savepoints inside the POST (``submit.one_transaction``) on
+# PostgreSQL; Django's SQLite backend always takes them (five SAVEPOINT/RELEASE pairs more).
+POST_STATEMENTS = {"postgresql": 12, "sqlite": 22}
+
+
+def _limit() -> int:
+    from django.db import connection
+
+    return POST_STATEMENTS[connection.vendor]
+
+
+def test_a_post_costs_a_fixed_number_of_sql_statements(client, app_key):
+    post(client, form(app_key, description="预热：第一次加载服务代码与派单目录"))
+    kinds = _statements(client, form(app_key))
+    assert len(kinds) <= _limit(), kinds
+    assert kinds.count("SELECT") == 2  # the api_key's client, the place's units
+    assert kinds.count("INSERT") == 5  # order, three events, submission: one immutable event per step
+    assert kinds.count("UPDATE") == 3  # the order's number, then one guarded update per step
+
+
+def test_a_post_with_an_idempotency_key_costs_two_more(client, app_key):
+    post(client, form(app_key, description="预热"))
+    kinds = _statements(client, form(app_key), **{"Idempotency-Key": "cost-1"})
+    assert len(kinds) <= _limit() + 2, kinds  # the replay lookup; the claimed row gets its answer
+
+
+def test_a_workflow_refusal_inside_a_post_rolls_everything_back(client):
+    """Without savepoints inside the POST, a step refused half-way still leaves nothing behind."""
+    key = create_client("历史导入", may_import_history=True)[1]
+    data = form(key, requested_datetime="2025-03-01T09:00:00+08:00", agency_responsible="370102001002")
+    response = post(client, data)  # a community may not lead an order: refused at dispatch
+    assert response.status_code == 400
+    assert any("主办单位不能是社区" in e["description"] for e in errors_of(response))
+    assert not ServiceRequest.objects.exists() and not RequestEvent.objects.exists()
+    assert not Submission.objects.exists()
+    assert post(client, form(key)).status_code == 201  # the connection is usable afterwards
+
+
+def test_service_codes_are_cached_and_follow_an_edit_of_the_tree(client, app_key):
+    from zhili.taxonomy.models import Category
+
+    assert post(client, form(app_key)).status_code == 201
+    leaf = Category.objects.get(code=ZHUJIAN_CODE)
+    leaf.is_active = False
+    leaf.save()  # the signal forgets this process's published services at once
+    response = post(client, form(app_key))
+    assert response.status_code == 400 and "not found" in errors_of(response)[0]["description"]

@@ -1,7 +1,8 @@
 """Real Open311 clients from PyPI against a live test server (pytest-django ``live_server``).
 
 - ``georeport`` (0.3.1, the newest) lists services, reads a definition, lists requests and reads
-  one back, in JSON and XML. It has **no method to file a request**.
+  one back, in JSON and XML. It has **no method to file a request** — nor has any earlier release
+  (0.1.0, 0.2.0, 0.2.1, 0.3.0: only GET calls, checked in their published wheels).
 - So the POST is made with ``civicbot``'s ``open311.Open311Client.create_request`` — the one
   maintained Python 3 Open311 client on PyPI that can POST (the older ``open311`` 1.1 and
   ``three`` 0.8 are Python 2 only) — exactly as it would file to a city.

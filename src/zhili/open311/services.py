@@ -6,6 +6,11 @@ the names on its path. Every service has one optional attribute, ``request_type`
 ``metadata`` is true and clients may ask for the definition.
 """
 
+import threading
+import time
+
+from django.db.models.signals import post_delete, post_save
+
 from zhili.requests.choices import RequestType
 from zhili.taxonomy.models import Category
 
@@ -32,17 +37,44 @@ def _chain_active(category: Category, by_id: dict) -> bool:
     return True
 
 
+class _Published:
+    """The published categories by code, kept per process: every POST looks its service_code up,
+    and the tree changes only when an administrator edits it. Reloaded after a Category is saved
+    or deleted in this process, and at most ``TTL`` seconds after an edit elsewhere (``zhili
+    load-taxonomy`` in another process). The Category objects are shared: read them, never save."""
+
+    TTL = 60.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loaded_at = 0.0
+        self.by_code: dict[str, Category] = {}
+
+    def invalidate(self, **kwargs) -> None:
+        self.loaded_at = 0.0
+
+    def get(self, code: str) -> Category | None:
+        if time.monotonic() - self.loaded_at > self.TTL:
+            with self.lock:
+                by_code = {c.code: c for c in published_categories()}
+                self.by_code, self.loaded_at = by_code, time.monotonic()
+        return self.by_code.get(code)
+
+
+_published = _Published()
+post_save.connect(_published.invalidate, sender=Category, weak=False)
+post_delete.connect(_published.invalidate, sender=Category, weak=False)
+
+
+def invalidate_cache() -> None:
+    """Forget the per-process published categories (tests; after a bulk edit without signals)."""
+    _published.invalidate()
+
+
 def published_category(code: str) -> Category | None:
-    """The published category with this service code, or None."""
-    category = Category.objects.filter(code=code, is_active=True).select_related("parent__parent").first()
-    if category is None or Category.objects.filter(parent=category, is_active=True).exists():
-        return None
-    node = category.parent
-    while node is not None:
-        if not node.is_active:
-            return None
-        node = node.parent
-    return category
+    """The published category with this service code (its parents loaded: full names, time
+    limits and the dispatch catalogue need no query), or None. Reads the per-process map."""
+    return _published.get(code)
 
 
 def service(category: Category) -> dict:

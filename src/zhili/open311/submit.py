@@ -17,6 +17,7 @@ with its own dates — intake and dispatch to that unit at ``requested_datetime`
 unit accepts and replies at ``updated_datetime``. All steps are the workflow's system steps.
 """
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -249,6 +250,27 @@ def _file(client: ApiClient, draft: Draft) -> object:
     return request
 
 
+@contextlib.contextmanager
+def one_transaction():
+    """One transaction for a whole POST, with no savepoints inside it.
+
+    A POST is all or nothing: any error inside (a workflow refusal, a unique key taken by a
+    concurrent POST) leaves the block and rolls everything back; nothing inside catches an error
+    and goes on. So the savepoints of the workflow's nested ``atomic`` blocks (intake, classify,
+    dispatch and the event each open one) are never rolled back to, and would cost 10 of the
+    POST's ~20 statements: here nested blocks behave as ``atomic(savepoint=False)`` — an error in
+    one marks the whole transaction for rollback. Only this thread's connection is affected, and
+    only inside the block.
+    """
+    with transaction.atomic():
+        features = transaction.get_connection().features
+        features.uses_savepoints = False
+        try:
+            yield
+        finally:
+            del features.uses_savepoints  # back to the backend's own (class) value
+
+
 def file_request(client: ApiClient, form, header_key: str = "") -> Receipt:
     """POST /requests (see the module docstring). Returns the Receipt; raises Open311Error
     (400, 403, 404) when the form is refused — then nothing is stored."""
@@ -259,16 +281,22 @@ def file_request(client: ApiClient, form, header_key: str = "") -> Receipt:
         if found is not None:
             return _replay(found, digest)
     draft = parse(client, form)
+    submission = Submission(client=client, idempotency_key=key, fingerprint=digest, account_id=draft.account_id,
+                            device_id=draft.device_id, media_url=draft.media_url)
     try:
-        with transaction.atomic():
-            submission = Submission.objects.create(
-                client=client, idempotency_key=key, fingerprint=digest, account_id=draft.account_id,
-                device_id=draft.device_id, media_url=draft.media_url)
+        with one_transaction():
+            if key is not None:
+                # Claim the key first: a concurrent POST with the same key waits here until this
+                # one commits, then replays it (instead of filing the request a second time).
+                submission.save(force_insert=True)
             request = _file(client, draft)
             submission.service_request = request
             submission.response = [{"service_request_id": request.number, "token": str(submission.token),
                                     "service_notice": _notice(request), "account_id": draft.account_id}]
-            submission.save(update_fields=["service_request", "response"])
+            if key is None:  # nothing to claim: one INSERT with the answer
+                submission.save(force_insert=True)
+            else:
+                submission.save(update_fields=["service_request", "response"])
     except IntegrityError:
         # The same key committed by a concurrent POST (or the history's external_id already stored).
         found = Submission.objects.filter(client=client, idempotency_key=key).first() if key else None
