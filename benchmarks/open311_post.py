@@ -59,7 +59,7 @@ DEADLINE_SECONDS = 600  # the whole measurement stops by itself after this
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=20, help="seconds of measured load (after the warm-up)")
-    parser.add_argument("--warmup", type=int, default=5, help="seconds of unmeasured load first")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of unmeasured load first")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (open connections)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
                         help="gunicorn worker processes (default: cores + 1)")
