@@ -52,6 +52,7 @@ EXPECTED = {
     Action.ESCALATE: {"supervisor", "leader", "admin"},
     Action.YELLOW_CARD: set(),
     Action.RED_CARD: set(),
+    Action.REFINE: set(),  # the worker's second classification: the system only
     Action.CLOSE: HOTLINE,
     Action.MERGE: HOTLINE,
     Action.SPLIT: DISPATCH,
@@ -105,8 +106,10 @@ def test_row_level_visibility_in_the_queryset(led_by_zhujian, make_request, unit
 
     other = make_request()
     actions.dispatch(other, unit("370102-D03"))
+    # A community leads no order (66号) but assists: 交通运输局 leads, a community under 解放路街道 assists.
     community_order = make_request()
-    actions.dispatch(community_order, unit("370102001002"))  # a community under 解放路街道
+    actions.dispatch(community_order, unit("370102-D11"))
+    actions.add_assisting_unit(community_order, unit("370102001002"), actor=user("dispatcher"))
     visible = {name: set(ServiceRequest.objects.visible_to(user(name)).values_list("pk", flat=True))
                for name in CAST}
     everything = {led_by_zhujian.pk, other.pk, community_order.pk}
@@ -114,6 +117,6 @@ def test_row_level_visibility_in_the_queryset(led_by_zhujian, make_request, unit
         assert everything <= visible[name]
     assert visible["zhujian"] == visible["zhujian_lead"] == {led_by_zhujian.pk}
     assert visible["jiaoti"] == {other.pk}
-    # Its sub-unit's order, and the order it assists (to report to the lead unit).
+    # The order its sub-unit assists, and the order it assists itself (to report to the lead unit).
     assert visible["jiefanglu"] == {community_order.pk, led_by_zhujian.pk}
     assert visible["outsider"] == set()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext, ngettext
 
 from zhili.organisation.models import Unit
 from zhili.organisation.roles import unit_ids_of
+from zhili.organisation.subtree import within
 from zhili.requests.choices import Action, Satisfaction, State
 from zhili.requests.models import Reminder, ServiceRequest
 from zhili.workcalendar import service as calendar
@@ -38,11 +39,9 @@ def user_units(user) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=unit_ids_of(user)).order_by("path"))
 
 
-def _in_units(units: list[Unit], prefix: str) -> Q:
-    condition = Q(pk__in=[])
-    for unit in units:
-        condition |= Q(**{f"{prefix}path__startswith": unit.path})
-    return condition
+def _in_units(units: list[Unit], field: str) -> Q:
+    """Rows whose ``field`` unit lies in the subtree of one of ``units``."""
+    return within([unit.path for unit in units], field)
 
 
 @dataclass
@@ -63,8 +62,8 @@ def inbox_queryset(user, units: list[Unit]) -> QuerySet:
     """Open orders led by ``units`` (and their sub-units) that ``user`` may see, in inbox order:
     waiting for acceptance first, then by deadline (none last)."""
     return (
-        ServiceRequest.objects.visible_to(user).with_related()
-        .filter(_in_units(units, "lead_unit__"), state__in=INBOX_STATES)
+        ServiceRequest.objects.visible_to(user).with_related().with_time_limit()
+        .filter(_in_units(units, "lead_unit"), state__in=INBOX_STATES)
         .order_by(Case(When(state=State.DISPATCHED, then=Value(0)), default=Value(1), output_field=IntegerField()),
                   F("due_at").asc(nulls_last=True), "id")
     )
@@ -84,13 +83,13 @@ def inbox_rows(objs, now: dt.datetime | None = None) -> list[InboxRow]:
 
 def unread_reminders(units: list[Unit], limit: int = 50) -> list[Reminder]:
     """The newest unread reminders of ``units`` (and their sub-units)."""
-    return list(Reminder.objects.filter(_in_units(units, "unit__"), read_at__isnull=True)
+    return list(Reminder.objects.filter(_in_units(units, "unit"), read_at__isnull=True)
                 .select_related("request", "unit").order_by("-created_at", "-id")[:limit])
 
 
 def mark_reminders_read(units: list[Unit], ids: list[int]) -> int:
     """Mark the given reminders of ``units`` read (others' reminders are ignored). Returns how many."""
-    return (Reminder.objects.filter(_in_units(units, "unit__"), pk__in=ids, read_at__isnull=True)
+    return (Reminder.objects.filter(_in_units(units, "unit"), pk__in=ids, read_at__isnull=True)
             .update(read_at=timezone.now()))
 
 

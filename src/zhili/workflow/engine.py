@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from zhili.organisation.models import Unit
 from zhili.organisation.roles import Role, roles_of, unit_ids_of
+from zhili.organisation.subtree import is_within, unit_paths
 from zhili.requests.choices import State
 from zhili.requests.models import RequestEvent, ServiceRequest
 
@@ -23,7 +24,7 @@ def _unit_paths(actor) -> list[str]:
     """The materialised paths of the actor's units, cached on the user object (one query a request)."""
     cached = getattr(actor, "_zhili_unit_paths", None)
     if cached is None:
-        cached = list(Unit.objects.filter(pk__in=unit_ids_of(actor)).values_list("path", flat=True))
+        cached = unit_paths(actor)
         actor._zhili_unit_paths = cached
     return cached
 
@@ -32,8 +33,8 @@ def actor_in_unit(actor, unit_id: int | None) -> bool:
     """True when the actor belongs to the unit or to a unit above it."""
     if unit_id is None:
         return False
-    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or ""
-    return any(path.startswith(p) for p in _unit_paths(actor))
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).first()
+    return is_within(path, _unit_paths(actor))
 
 
 def check_actor(request: ServiceRequest, action: str, actor) -> None:
