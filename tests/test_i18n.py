@@ -311,3 +311,120 @@ def test_python_texts_outside_the_templates_have_english():
         with pytest.raises(PeriodError, match="Unrecognised period"):
             Period.parse("soon")
     assert str(Role.LABELS[Role.DISPATCHER]) == "派单员"
+
+
+# --- workflow refusals follow the language; workflow records stay Chinese ------------------------
+
+def _in_progress(make_request, unit, *, days_ago=0):
+    """An order dispatched by the system to 区住建局 (370102-D09) ``days_ago`` days ago and
+    accepted: in progress."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from zhili.workflow import actions
+
+    at = timezone.now() - dt.timedelta(days=days_ago) if days_ago else None
+    order = make_request(at=at)
+    actions.dispatch(order, unit("370102-D09"), at=at)
+    actions.accept(order, at=at)
+    order.refresh_from_db()
+    return order
+
+
+def _act(client, order, action, **data):
+    return client.post(reverse("web:request-act", args=[order.number, action]), {"version": order.version, **data})
+
+
+def test_with_the_english_cookie_a_refused_step_shows_the_english_rule(client_as, make_request, unit):
+    """GIVEN the English cookie WHEN the unit leader returns an order dispatched ten days ago
+    THEN the page refuses it in English (the workflow's message, made when it is raised)."""
+    order = _in_progress(make_request, unit, days_ago=10)
+    client = _english(client_as("zhujian_lead"))
+    html = _act(client, order, "return", reason="非本单位职责").content.decode()
+    assert "More than 2 working days since dispatch" in html and "can no longer be returned" in html
+    assert "不能退单" not in html
+    del client.cookies[settings.LANGUAGE_COOKIE_NAME]
+    html = _act(client, order, "return", reason="非本单位职责").content.decode()
+    assert "派单已超过 2 个工作日" in html and "不能退单" in html  # and in Chinese without the cookie
+
+
+def test_with_the_english_cookie_a_rule_on_a_field_is_english_beside_it(client_as, make_request, unit):
+    order = _in_progress(make_request, unit)
+    response = _act(_english(client_as("zhujian_lead")), order, "request_extension", working_days=11, reason="工程量大")
+    assert response.status_code == 400
+    panel = response.content.decode().split('id="act-request_extension"')[1].split("</form>")[0]
+    assert "The extension must be 1–10 working days (at most 10 in total)" in panel
+    assert "延期天数" not in panel
+
+
+def test_workflow_errors_are_translated_when_raised():
+    from zhili.requests.models import ServiceRequest
+    from zhili.workflow import actions
+    from zhili.workflow.errors import RuleViolation, TransitionNotAllowed
+
+    with translation.override("en"), pytest.raises(RuleViolation, match="^Reason for returning is required$"):
+        actions.return_to_hotline(ServiceRequest(), "  ", actor=None)
+    with pytest.raises(RuleViolation, match="^退单理由不能为空$"):
+        actions.return_to_hotline(ServiceRequest(), "  ", actor=None)
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as refused:
+        actions.accept(ServiceRequest(state="received", version=1))
+    assert refused.value.message == 'The work order is "Received": it cannot "Accept" now'
+
+
+def test_the_note_of_an_automatic_dispatch_is_chinese_whatever_the_language(client_as, model):
+    """GIVEN the English cookie WHEN an operator takes a call the catalogue dispatches THEN the
+    events record Chinese (records, not interface), as they would without the cookie."""
+    from zhili.requests.choices import Action
+    from zhili.requests.models import ServiceRequest
+
+    call = {"requester_name": "张先生", "requester_phone": "138 1234 5678", "request_type": "complaint",
+            "channel": "phone", "title": "学校乱收费", "address": "历下区解放路街道", "do": "route",
+            "description": "我家孩子在历下区解放路街道某小学读书，学校要求家长缴纳额外的辅导费和资料费，请教育部门调查处理。"}
+    response = _english(client_as("operator")).post(reverse("web:intake"), call)
+    assert response.status_code == 302
+    order = ServiceRequest.objects.order_by("-pk").first()
+    dispatch = order.events.get(action=Action.DISPATCH)
+    assert dispatch.actor is None
+    assert dispatch.note == f"按派单目录自动派单：{order.category.name} → 济南市历下区教育和体育局"
+    assert order.events.get(action=Action.CLASSIFY).note == "模型分类"
+
+
+def test_records_with_translatable_values_are_rendered_in_chinese(make_request, unit):
+    """A territorial rule's text, a state or an action label inside a stored text stays Chinese
+    under an English request, while the same rule shown on a page is English."""
+    from django.utils.translation import gettext_noop
+
+    from zhili.requests.choices import Action, State
+    from zhili.requests.models import Reminder
+    from zhili.routing.models import DispatchRule
+    from zhili.taxonomy.models import Category
+    from zhili.workflow import actions
+    from zhili.workflow.errors import recorded
+
+    rule = DispatchRule(category=Category.objects.filter(level=1).first(), territorial=True)
+    with translation.override("en"):
+        assert str(rule).endswith("→ the subdistrict where the matter is")
+        assert recorded(gettext_noop("按派单目录自动派单：%(rule)s"), rule=rule).endswith("→ 属地街道")
+        assert recorded(gettext_noop("随主单 %(number)s（%(state)s）办结"), number="X",
+                        state=State.CLOSED.label) == "随主单 X（已办结）办结"
+        order = _in_progress(make_request, unit)
+        actions.supervise(order, Action.ESCALATE)
+    assert Reminder.objects.get(request_id=order.pk, action=Action.ESCALATE).message == \
+        f"工单 {order.number} 提级督办：请尽快办理"
+
+
+def test_an_api_error_is_chinese_whatever_the_browser_asks(client, user, make_request, unit):
+    """The API (a token, no cookie) answers in LANGUAGE_CODE: a workflow refusal stays Chinese for
+    the machine clients, even when the caller sends Accept-Language: en."""
+    import json
+
+    from rest_framework.authtoken.models import Token
+
+    order = _in_progress(make_request, unit)
+    token, _ = Token.objects.get_or_create(user=user("zhujian_lead"))
+    response = client.post(f"/api/v1/requests/{order.number}/actions/return/",
+                           json.dumps({"version": order.version, "reason": "  "}), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "退单理由不能为空", "field": "reason", "code": "rule_violation"}

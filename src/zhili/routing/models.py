@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 
 class DispatchRule(models.Model):
@@ -15,19 +16,19 @@ class DispatchRule(models.Model):
     The most specific rule wins: deeper category first, then a rule for the area over one without.
     """
 
-    category = models.ForeignKey("taxonomy.Category", verbose_name="诉求分类", on_delete=models.CASCADE,
+    category = models.ForeignKey("taxonomy.Category", verbose_name=gettext_lazy("诉求分类"), on_delete=models.CASCADE,
                                  related_name="dispatch_rules")
-    area = models.ForeignKey("organisation.Unit", verbose_name="适用街道", null=True, blank=True,
+    area = models.ForeignKey("organisation.Unit", verbose_name=gettext_lazy("适用街道"), null=True, blank=True,
                              on_delete=models.CASCADE, related_name="+")
-    territorial = models.BooleanField("属地派单", default=False)
-    lead_unit = models.ForeignKey("organisation.Unit", verbose_name="主办单位", null=True, blank=True,
+    territorial = models.BooleanField(gettext_lazy("属地派单"), default=False)
+    lead_unit = models.ForeignKey("organisation.Unit", verbose_name=gettext_lazy("主办单位"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="dispatch_rules")
-    note = models.CharField("说明", max_length=200, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    note = models.CharField(gettext_lazy("说明"), max_length=200, blank=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
-        verbose_name = "派单目录"
-        verbose_name_plural = "派单目录"
+        verbose_name = gettext_lazy("派单目录")
+        verbose_name_plural = gettext_lazy("派单目录")
         constraints = [
             models.UniqueConstraint(fields=["category", "area"], name="dispatch_rule_unique_category_area"),
             models.CheckConstraint(
@@ -37,7 +38,9 @@ class DispatchRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = "属地街道" if self.territorial else str(self.lead_unit)
+        # Shown in pages (the intake suggestion, the admin) and, rendered in Chinese by the
+        # workflow (``zhili.workflow.errors.recorded``), in the note of an automatic dispatch.
+        target = gettext("属地街道") if self.territorial else str(self.lead_unit)
         return f"{self.category} → {target}"
 
 
@@ -48,18 +51,18 @@ class CategoryCorrection(models.Model):
     category other than the one the model suggested."""
 
     request = models.ForeignKey("requests.ServiceRequest", on_delete=models.CASCADE, related_name="+")
-    text = models.TextField("文本")
-    suggested = models.ForeignKey("taxonomy.Category", verbose_name="模型建议", null=True, blank=True,
+    text = models.TextField(gettext_lazy("文本"))
+    suggested = models.ForeignKey("taxonomy.Category", verbose_name=gettext_lazy("模型建议"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
-    corrected = models.ForeignKey("taxonomy.Category", verbose_name="人工修正", on_delete=models.PROTECT,
+    corrected = models.ForeignKey("taxonomy.Category", verbose_name=gettext_lazy("人工修正"), on_delete=models.PROTECT,
                                   related_name="+")
-    model_version = models.CharField("模型版本", max_length=40, blank=True)
+    model_version = models.CharField(gettext_lazy("模型版本"), max_length=40, blank=True)
     corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("时间", auto_now_add=True)
+    at = models.DateTimeField(gettext_lazy("时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "分类修正"
-        verbose_name_plural = "分类修正"
+        verbose_name = gettext_lazy("分类修正")
+        verbose_name_plural = gettext_lazy("分类修正")
         ordering = ["-at"]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from zhili.organisation.models import Unit, UnitKind
 from zhili.organisation.roles import unit_ids_of
@@ -34,15 +35,16 @@ from zhili.workcalendar import service as calendar
 
 from . import rules
 from .engine import allowed_actions, apply, check_actor, check_state, when
-from .errors import RuleViolation
+from .errors import RuleViolation, recorded
 
 __all__ = ["allowed_actions", "compute_due_at"]
 
 
-def _text(value: str, field: str, label: str) -> str:
+def _text(value: str, field: str, label) -> str:
+    """``value`` stripped; RuleViolation naming ``field`` when empty (``label``: the input's lazy name)."""
     value = (value or "").strip()
     if not value:
-        raise RuleViolation(f"{label}不能为空", field=field)
+        raise RuleViolation(gettext("%(label)s不能为空") % {"label": label}, field=field)
     return value
 
 
@@ -79,8 +81,8 @@ def check_lead_unit(unit: Unit, field: str = "lead_unit") -> None:
     """RuleViolation (naming ``field``) unless ``unit`` is of a kind that may lead an order
     (``LEAD_UNIT_KINDS``)."""
     if unit.kind not in LEAD_UNIT_KINDS:
-        raise RuleViolation(f"主办单位不能是{UnitKind(unit.kind).label}（{unit.name}）：应派给部门、企业或街道"
-                            "（部门职责不得下派社区，66号）", field=field)
+        raise RuleViolation(gettext("主办单位不能是%(kind)s（%(unit)s）：应派给部门、企业或街道（部门职责不得下派社区，66号）")
+                            % {"kind": UnitKind(unit.kind).label, "unit": unit.name}, field=field)
 
 
 def _remind(request: ServiceRequest, unit_id: int | None, action: str, message: str) -> None:
@@ -100,8 +102,8 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
     """受理 (BJ 10, JN 22): record a new request. Returns it in state ``received`` with its intake
     event (seq 1), whose data gets ``event_data`` merged in. Call ``route`` next. Raises
     RuleViolation for an empty title or text."""
-    title = _text(title, "title", "标题")
-    description = _text(description, "description", "诉求内容")
+    title = _text(title, "title", gettext_lazy("标题"))
+    description = _text(description, "description", gettext_lazy("诉求内容"))
     moment = when(actor, at)
     with transaction.atomic():
         request = ServiceRequest.objects.create(
@@ -126,7 +128,7 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
 def resolve_at_intake(request, article, *, actor, answer: str = "", expected_version=None) -> RequestEvent:
     """直办 (JN 23, BJ 11): the operator answers from the knowledge base; closed without dispatch."""
     if article is None or not article.is_active:
-        raise RuleViolation("直办须选择一条有效的知识库条目", field="article")
+        raise RuleViolation(gettext("直办须选择一条有效的知识库条目"), field="article")
     moment = when(actor, None)
     with transaction.atomic():
         event = apply(request, Action.RESOLVE_AT_INTAKE, actor, at=moment, expected_version=expected_version,
@@ -140,7 +142,7 @@ def resolve_at_intake(request, article, *, actor, answer: str = "", expected_ver
 def decline(request, reason: str, *, actor, note: str = "", expected_version=None) -> RequestEvent:
     """不予受理 / 分类处置 (BJ 11, 66号): only for a statutory reason (``DeclineReason``)."""
     if reason not in DeclineReason.values:
-        raise RuleViolation("请选择法定的不予受理理由", field="reason")
+        raise RuleViolation(gettext("请选择法定的不予受理理由"), field="reason")
     moment = when(actor, None)
     with transaction.atomic():
         event = apply(request, Action.DECLINE, actor, at=moment, expected_version=expected_version,
@@ -232,7 +234,7 @@ def record_correction(request, suggested: Category | None, corrected: Category, 
 def reassign(request, lead_unit: Unit, *, actor, note: str = "", expected_version=None) -> RequestEvent:
     """改派 (SD, 66号): another unit takes the order; its deadline starts again from now."""
     if lead_unit.pk == request.lead_unit_id:
-        raise RuleViolation("改派须选择另一个单位", field="lead_unit")
+        raise RuleViolation(gettext("改派须选择另一个单位"), field="lead_unit")
     check_lead_unit(lead_unit)
     moment = when(actor, None)
     changes, facts = _dispatch_changes(request, lead_unit, moment)
@@ -243,7 +245,7 @@ def reassign(request, lead_unit: Unit, *, actor, note: str = "", expected_versio
 def force_dispatch(request, *, actor, note: str, expected_version=None) -> RequestEvent:
     """强制派单 (SD, 66号): the objection is rejected; the same unit keeps the order and its deadline."""
     return apply(request, Action.FORCE_DISPATCH, actor, at=when(actor, None), expected_version=expected_version,
-                 changes={"accepted_at": None}, note=_text(note, "note", "异议审核意见"),
+                 changes={"accepted_at": None}, note=_text(note, "note", gettext_lazy("异议审核意见")),
                  to_unit=request.lead_unit)
 
 
@@ -258,13 +260,14 @@ def accept(request, *, actor=None, at=None, expected_version=None) -> RequestEve
 def return_to_hotline(request, reason: str, *, actor, expected_version=None) -> RequestEvent:
     """退单 (SD, BJ 12, 66号): "not our duty or area", with a reason, within 2 working days of
     dispatch; the hotline reviews the objection (reassign or force dispatch)."""
-    reason = _text(reason, "reason", "退单理由")
+    reason = _text(reason, "reason", gettext_lazy("退单理由"))
     check_state(request, Action.RETURN, expected_version)
     check_actor(request, Action.RETURN, actor)
     moment = when(actor, None)
     elapsed = calendar.working_days_between(request.dispatched_at or moment, moment)
     if elapsed > rules.RETURN_LIMIT_WORKING_DAYS:
-        raise RuleViolation(f"派单已超过 {rules.RETURN_LIMIT_WORKING_DAYS} 个工作日（已过 {elapsed} 个），不能退单")
+        raise RuleViolation(gettext("派单已超过 %(limit)s 个工作日（已过 %(elapsed)s 个），不能退单")
+                            % {"limit": rules.RETURN_LIMIT_WORKING_DAYS, "elapsed": elapsed})
     return apply(request, Action.RETURN, actor, at=moment, changes={"return_count": request.return_count + 1},
                  expected_version=expected_version, note=reason, data={"working_days_after_dispatch": elapsed},
                  checked=True)
@@ -282,22 +285,24 @@ def add_assisting_unit(request, unit: Unit, *, actor, working_days: int = rules.
                        expected_version=None) -> RequestEvent:
     """增加协办单位 (BJ 15): the unit reports to the lead unit within its own deadline."""
     if unit.pk == request.lead_unit_id or request.assisting_units.filter(unit=unit).exists():
-        raise RuleViolation("该单位已是本工单的主办或协办单位", field="unit")
+        raise RuleViolation(gettext("该单位已是本工单的主办或协办单位"), field="unit")
     if not 1 <= working_days <= rules.EXTENSION_LIMIT_WORKING_DAYS:
-        raise RuleViolation("协办时限应为 1–10 个工作日", field="working_days")
+        raise RuleViolation(gettext("协办时限应为 1–10 个工作日"), field="working_days")
     moment = when(actor, None)
     due_at = calendar.add_working_days(moment, working_days)
     with transaction.atomic():
         event = apply(request, Action.ADD_ASSISTING_UNIT, actor, at=moment, expected_version=expected_version,
                       to_unit=unit, data={"unit": unit.name, "due_at": due_at.isoformat()})
         AssistingUnit.objects.create(request=request, unit=unit, due_at=due_at)
-        _remind(request, unit.pk, Action.ADD_ASSISTING_UNIT, f"请协办工单 {request.number}，{due_at:%m-%d} 前反馈主办单位")
+        _remind(request, unit.pk, Action.ADD_ASSISTING_UNIT,
+                recorded(gettext_noop("请协办工单 %(number)s，%(date)s 前反馈主办单位"),
+                         number=request.number, date=f"{due_at:%m-%d}"))
     return event
 
 
 def assist_report(request, text: str, *, actor, expected_version=None) -> RequestEvent:
     """协办反馈 (BJ 15): an assisting unit reports to the lead unit."""
-    text = _text(text, "text", "协办反馈")
+    text = _text(text, "text", gettext_lazy("协办反馈"))
     check_state(request, Action.ASSIST_REPORT, expected_version)
     check_actor(request, Action.ASSIST_REPORT, actor)
     moment = when(actor, None)
@@ -320,12 +325,13 @@ def _member_unit_ids(actor) -> set[int]:
 
 def request_extension(request, working_days: int, reason: str, *, actor, expected_version=None) -> RequestEvent:
     """申请延期 (SD): at most 10 working days in total over the order's life, one request at a time."""
-    reason = _text(reason, "reason", "延期理由")
+    reason = _text(reason, "reason", gettext_lazy("延期理由"))
     if request.pending_extension_days:
-        raise RuleViolation("已有待审批的延期申请", field="working_days")
+        raise RuleViolation(gettext("已有待审批的延期申请"), field="working_days")
     remaining = rules.EXTENSION_LIMIT_WORKING_DAYS - request.extension_days_total
     if not 1 <= working_days <= remaining:
-        raise RuleViolation(f"延期天数应为 1–{remaining} 个工作日（累计不超过 {rules.EXTENSION_LIMIT_WORKING_DAYS} 个）",
+        raise RuleViolation(gettext("延期天数应为 1–%(remaining)s 个工作日（累计不超过 %(limit)s 个）")
+                            % {"remaining": remaining, "limit": rules.EXTENSION_LIMIT_WORKING_DAYS},
                             field="working_days")
     return apply(request, Action.REQUEST_EXTENSION, actor, at=when(actor, None), expected_version=expected_version,
                  changes={"pending_extension_days": working_days, "pending_extension_reason": reason},
@@ -336,7 +342,7 @@ def approve_extension(request, *, actor, note: str = "", expected_version=None) 
     """批准延期 (SD): the deadline moves by the requested working days from the current deadline."""
     days = request.pending_extension_days
     if not days:
-        raise RuleViolation("没有待审批的延期申请")
+        raise RuleViolation(gettext("没有待审批的延期申请"))
     # The extension adds whole working days after the current deadline ("含本数" is for the start of
     # a limit, not for its prolongation).
     new_due = calendar.add_working_days(request.due_at or timezone.now(), days, count_start_day=False)
@@ -351,18 +357,18 @@ def approve_extension(request, *, actor, note: str = "", expected_version=None) 
 def reject_extension(request, *, actor, note: str, expected_version=None) -> RequestEvent:
     """驳回延期: the deadline stays."""
     if not request.pending_extension_days:
-        raise RuleViolation("没有待审批的延期申请")
+        raise RuleViolation(gettext("没有待审批的延期申请"))
     return apply(request, Action.REJECT_EXTENSION, actor, at=when(actor, None), expected_version=expected_version,
                  changes={"pending_extension_days": None, "pending_extension_reason": ""},
-                 note=_text(note, "note", "驳回理由"), data={"working_days": request.pending_extension_days})
+                 note=_text(note, "note", gettext_lazy("驳回理由")), data={"working_days": request.pending_extension_days})
 
 
 def interim_reply(request, text: str, promised_date: dt.date, *, actor, expected_version=None) -> RequestEvent:
     """阶段性答复 (JN 24): measures taken and a promised date; the order stays in progress."""
-    text = _text(text, "text", "阶段性答复内容")
+    text = _text(text, "text", gettext_lazy("阶段性答复内容"))
     moment = when(actor, None)
     if promised_date is None or promised_date <= calendar.local_date(moment):
-        raise RuleViolation("承诺办结日期应晚于今天", field="promised_date")
+        raise RuleViolation(gettext("承诺办结日期应晚于今天"), field="promised_date")
     promised_at = dt.datetime.combine(promised_date, calendar.DUE_TIME, tzinfo=calendar.LOCAL_TZ)
     return apply(request, Action.INTERIM_REPLY, actor, at=moment, expected_version=expected_version,
                  changes={"promised_at": promised_at}, note=text, data={"promised_at": promised_at.isoformat()})
@@ -370,7 +376,7 @@ def interim_reply(request, text: str, promised_date: dt.date, *, actor, expected
 
 def reply(request, text: str, *, actor=None, at=None, expected_version=None) -> RequestEvent:
     """答复 (JN 24): the unit's result, to the requester and the hotline. ``text`` is required."""
-    text = _text(text, "text", "答复内容")
+    text = _text(text, "text", gettext_lazy("答复内容"))
     moment = when(actor, at)
     on_time = request.due_at is None or moment <= request.due_at
     return apply(request, Action.REPLY, actor, at=moment, changes={"replied_at": moment},
@@ -380,7 +386,7 @@ def reply(request, text: str, *, actor=None, at=None, expected_version=None) -> 
 def request_stop(request, note: str, *, actor, expected_version=None) -> RequestEvent:
     """不再办理 (JN 25): the same facts were already lawfully handled; a written note is required."""
     return apply(request, Action.REQUEST_STOP, actor, at=when(actor, None), expected_version=expected_version,
-                 note=_text(note, "note", "书面说明"))
+                 note=_text(note, "note", gettext_lazy("书面说明")))
 
 
 # --- review, follow-up, close --------------------------------------------------------------------
@@ -402,7 +408,7 @@ def approve_review(request, *, actor, note: str = "", expected_version=None) -> 
 def send_back(request, *, actor, note: str, expected_version=None) -> RequestEvent:
     """退回重办 (JN 27): the reply is not accepted; the unit works on, under the same deadline."""
     return apply(request, Action.SEND_BACK, actor, at=when(actor, None), changes={"replied_at": None},
-                 expected_version=expected_version, note=_text(note, "note", "退回理由"))
+                 expected_version=expected_version, note=_text(note, "note", gettext_lazy("退回理由")))
 
 
 def follow_up(request, *, actor, contacted: bool, solved: bool, service_satisfaction: str,
@@ -413,7 +419,7 @@ def follow_up(request, *, actor, contacted: bool, solved: bool, service_satisfac
     """
     for field, value in (("service_satisfaction", service_satisfaction), ("result_satisfaction", result_satisfaction)):
         if value not in Satisfaction.values:
-            raise RuleViolation("请选择满意、基本满意或不满意", field=field)
+            raise RuleViolation(gettext("请选择满意、基本满意或不满意"), field=field)
     facts = {"contacted": bool(contacted), "solved": bool(solved), "service_satisfaction": service_satisfaction,
              "result_satisfaction": result_satisfaction}
     return apply(request, Action.FOLLOW_UP, actor, at=when(actor, None), expected_version=expected_version,
@@ -426,13 +432,14 @@ def _close_duplicates(primary: ServiceRequest, moment: dt.datetime) -> None:
     """The primary's outcome closes every duplicate merged into it (66号), whatever way it ended."""
     for duplicate in ServiceRequest.objects.filter(merged_into=primary, state=State.MERGED):
         apply(duplicate, Action.CLOSE, None, at=moment, changes={"closed_at": moment, "resolution": Resolution.MERGED},
-              note=f"随主单 {primary.number}（{State(primary.state).label}）办结", data={"primary": primary.number})
+              note=recorded(gettext_noop("随主单 %(number)s（%(state)s）办结"), number=primary.number,
+                            state=State(primary.state).label), data={"primary": primary.number})
 
 
 def close(request, *, actor=None, at=None, note: str = "", expected_version=None) -> RequestEvent:
     """办结归档: closes a followed-up order, and every duplicate merged into it (66号)."""
     if request.state == State.AWAITING_FOLLOW_UP and request.result_satisfaction == "" and not note.strip():
-        raise RuleViolation("尚未回访：请先回访，或写明无法回访的原因", field="note")
+        raise RuleViolation(gettext("尚未回访：请先回访，或写明无法回访的原因"), field="note")
     moment = when(actor, at)
     resolution = Resolution.MERGED if request.state == State.MERGED else Resolution.REPLIED
     with transaction.atomic():
@@ -445,20 +452,21 @@ def close(request, *, actor=None, at=None, note: str = "", expected_version=None
 def reopen(request, *, actor, note: str, expected_version=None) -> RequestEvent:
     """重办 (JN 27, SD17): back to the same unit with a new deadline from now."""
     if request.state == State.CLOSED and request.resolution != Resolution.REPLIED:
-        raise RuleViolation("只有经答复办结的工单可以重办")
+        raise RuleViolation(gettext("只有经答复办结的工单可以重办"))
     if request.lead_unit_id is None:
-        raise RuleViolation("工单没有主办单位，无法重办")
+        raise RuleViolation(gettext("工单没有主办单位，无法重办"))
     moment = when(actor, None)
     due_at, facts = compute_due_at(request.category, moment)
     facts["due_at"] = due_at.isoformat()
     with transaction.atomic():
         event = apply(request, Action.REOPEN, actor, at=moment, expected_version=expected_version,
-                      note=_text(note, "note", "重办理由"), data=facts, to_unit=request.lead_unit,
+                      note=_text(note, "note", gettext_lazy("重办理由")), data=facts, to_unit=request.lead_unit,
                       changes={"due_at": due_at, "reopen_count": request.reopen_count + 1, "replied_at": None,
                                "closed_at": None, "resolution": "", "yellow_carded_at": None, "red_cards": 0,
                                "red_carded_at": None, "followup_contacted": None, "followup_solved": None,
                                "service_satisfaction": "", "result_satisfaction": ""})
-        _remind(request, request.lead_unit_id, Action.REOPEN, f"工单 {request.number} 重办：{note.strip()[:100]}")
+        _remind(request, request.lead_unit_id, Action.REOPEN,
+                recorded(gettext_noop("工单 %(number)s 重办：%(note)s"), number=request.number, note=note.strip()[:100]))
     return event
 
 
@@ -471,13 +479,14 @@ def supervise(request, action: str, *, actor=None, note: str = "", expected_vers
     """催办 / 督办 / 提级督办 (JN 28, SD17): ``action`` is urge, supervise or escalate; the
     supervision level never goes down. The lead unit is reminded."""
     if action not in _LEVELS:
-        raise RuleViolation("未知的督办方式", field="action")
+        raise RuleViolation(gettext("未知的督办方式"), field="action")
     level = max(request.supervision_level, _LEVELS[action])
     with transaction.atomic():
         event = apply(request, action, actor, at=when(actor, None), expected_version=expected_version,
                       changes={"supervision_level": level}, note=note, data={"level": level})
         _remind(request, request.lead_unit_id, action,
-                f"工单 {request.number} {Action(action).label}：{(note or '请尽快办理').strip()[:100]}")
+                recorded(gettext_noop("工单 %(number)s %(action)s：%(note)s"), number=request.number,
+                         action=Action(action).label, note=(note or gettext_noop("请尽快办理")).strip()[:100]))
     return event
 
 
@@ -488,7 +497,8 @@ def yellow_card(request, *, at=None) -> RequestEvent:
         event = apply(request, Action.YELLOW_CARD, None, at=moment, changes={"yellow_carded_at": moment},
                       data={"due_at": request.due_at.isoformat()})
         _remind(request, request.lead_unit_id, Action.YELLOW_CARD,
-                f"黄牌预警：工单 {request.number} 将于 {timezone.localtime(request.due_at):%m-%d %H:%M} 到期")
+                recorded(gettext_noop("黄牌预警：工单 %(number)s 将于 %(due)s 到期"), number=request.number,
+                         due=f"{timezone.localtime(request.due_at):%m-%d %H:%M}"))
     return event
 
 
@@ -500,7 +510,9 @@ def red_card(request, *, at=None) -> RequestEvent:
     with transaction.atomic():
         event = apply(request, Action.RED_CARD, None, at=moment, changes={"red_cards": count, "red_carded_at": moment},
                       data={"count": count, "due_at": request.due_at.isoformat()})
-        _remind(request, request.lead_unit_id, Action.RED_CARD, f"红牌：工单 {request.number} 已超期（第 {count} 张）")
+        _remind(request, request.lead_unit_id, Action.RED_CARD,
+                recorded(gettext_noop("红牌：工单 %(number)s 已超期（第 %(count)s 张）"), number=request.number,
+                         count=count))
     return event
 
 
@@ -509,13 +521,13 @@ def red_card(request, *, at=None) -> RequestEvent:
 def merge(request, primary: ServiceRequest, *, actor, expected_version=None) -> RequestEvent:
     """并单 (66号): a duplicate points to its primary; the primary's outcome closes it."""
     if primary.pk == request.pk:
-        raise RuleViolation("不能并入自身", field="primary")
+        raise RuleViolation(gettext("不能并入自身"), field="primary")
     if primary.state in State.final_states() or primary.merged_into_id:
-        raise RuleViolation(f"主单 {primary.number} 已办结或已并入其他工单", field="primary")
+        raise RuleViolation(gettext("主单 %(number)s 已办结或已并入其他工单") % {"number": primary.number}, field="primary")
     if ServiceRequest.objects.filter(merged_into=request, state=State.MERGED).exists():
-        raise RuleViolation("已有其他工单并入本单：请以本单为主单，或先处理并入的工单", field="primary")
+        raise RuleViolation(gettext("已有其他工单并入本单：请以本单为主单，或先处理并入的工单"), field="primary")
     return apply(request, Action.MERGE, actor, at=when(actor, None), expected_version=expected_version,
-                 changes={"merged_into": primary}, note=f"并入 {primary.number}", data={"primary": primary.number})
+                 changes={"merged_into": primary}, note=recorded(gettext_noop("并入 %(number)s"), number=primary.number), data={"primary": primary.number})
 
 
 def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_version=None) -> list[ServiceRequest]:
@@ -525,15 +537,17 @@ def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_versio
     (``check_lead_unit``); the original ends in state ``split``. Returns the new orders.
     """
     if len(parts) < 2:
-        raise RuleViolation("拆单至少需要两项", field="parts")
+        raise RuleViolation(gettext("拆单至少需要两项"), field="parts")
     if len(parts) > SPLIT_MAX_PARTS:
-        raise RuleViolation(f"拆单最多 {SPLIT_MAX_PARTS} 项（更多单位参与时请增加协办单位）", field="parts")
+        raise RuleViolation(gettext("拆单最多 %(max)s 项（更多单位参与时请增加协办单位）") % {"max": SPLIT_MAX_PARTS},
+                            field="parts")
     if ServiceRequest.objects.filter(merged_into=request, state=State.MERGED).exists():
-        raise RuleViolation("已有其他工单并入本单，不能拆单", field="parts")
+        raise RuleViolation(gettext("已有其他工单并入本单，不能拆单"), field="parts")
     check_state(request, Action.SPLIT, expected_version)
     check_actor(request, Action.SPLIT, actor)
     for _, _, unit in parts:
         check_lead_unit(unit, field="parts")
+    split_note = recorded(gettext_noop("拆自 %(number)s"), number=request.number)
     with transaction.atomic():
         apply(request, Action.SPLIT, actor, at=when(actor, None), expected_version=expected_version,
               data={"parts": len(parts)}, checked=True)
@@ -546,8 +560,8 @@ def split(request, parts: list[tuple[str, str, Unit]], *, actor, expected_versio
                            community=request.community, split_from=request,
                            event_data={"split_from": request.number})
             if request.category_id:
-                classify(child, request.category, actor=actor, note=f"拆自 {request.number}")
-            dispatch(child, unit, actor=actor, note=f"拆自 {request.number}")
+                classify(child, request.category, actor=actor, note=split_note)
+            dispatch(child, unit, actor=actor, note=split_note)
             children.append(child)
     return children
 
@@ -581,7 +595,7 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
         place_known = request.subdistrict_id is not None
         classify(request, category, at=at, confidence=confidence,
                  model_version=None if given_category else suggestion.model_version,
-                 note="来源数据标注" if given_category else "模型分类",
+                 note=gettext_noop("来源数据标注") if given_category else gettext_noop("模型分类"),
                  subdistrict=None if place_known else suggestion.subdistrict,
                  community=None if place_known else suggestion.community)
     if category is suggestion.category and request.subdistrict_id == getattr(suggestion.subdistrict, "pk", None):
@@ -590,15 +604,17 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
         match = find_lead_unit(category, request.subdistrict) if category is not None else None
     threshold = settings.ZHILI_AUTO_DISPATCH_THRESHOLD
     if category is None:
-        queue_for_dispatch(request, reason="没有可用的分类模型，等待人工分类派单", at=at)
+        queue_for_dispatch(request, reason=gettext_noop("没有可用的分类模型，等待人工分类派单"), at=at)
     elif match is None:
-        queue_for_dispatch(request, reason=f"派单目录中没有“{category.name}”的承办单位", at=at, confidence=confidence)
+        queue_for_dispatch(request, reason=recorded(gettext_noop("派单目录中没有“%(category)s”的承办单位"),
+                                                    category=category.name), at=at, confidence=confidence)
     elif given_category is None and not force and (confidence or 0) < threshold:
-        queue_for_dispatch(request, reason=f"分类置信度 {confidence:.2f} 低于自动派单阈值 {threshold:.2f}",
+        queue_for_dispatch(request, reason=recorded(gettext_noop("分类置信度 %(confidence).2f 低于自动派单阈值 %(threshold).2f"),
+                                                    confidence=confidence or 0, threshold=threshold),
                            at=at, confidence=confidence)
     else:
         dispatch(request, match.lead_unit, at=at, confidence=confidence, rule_id=match.rule.pk,
-                 note=f"按派单目录自动派单：{match.rule}")
+                 note=recorded(gettext_noop("按派单目录自动派单：%(rule)s"), rule=match.rule))
     if refine:
         _enqueue_refinement(request)
     return request.state
@@ -657,16 +673,17 @@ def refine_classification(request: ServiceRequest, category: Category, *, confid
     changes, to_unit, match = {}, None, None
     threshold = refinement_threshold()
     if agrees:
-        data["reason"] = "与受理时的分类一致"
+        data["reason"] = gettext_noop("与受理时的分类一致")
     elif confidence < threshold:
-        data["reason"] = f"置信度 {confidence:.2f} 低于改分类阈值 {threshold:.2f}，仅记录"
+        data["reason"] = recorded(gettext_noop("置信度 %(confidence).2f 低于改分类阈值 %(threshold).2f，仅记录"),
+                                  confidence=confidence, threshold=threshold)
     elif request.state not in (State.RECEIVED, State.PENDING_DISPATCH, State.DISPATCHED) \
             or _routed_by_a_person(request):
-        data["reason"] = "工单已由人工分类、派单或签收，仅记录"
+        data["reason"] = gettext_noop("工单已由人工分类、派单或签收，仅记录")
     elif request.state == State.DISPATCHED:
         match = find_lead_unit(category, request.subdistrict)
         if match is None:
-            data["reason"] = f"派单目录中没有“{category.name}”的承办单位，仅记录"
+            data["reason"] = recorded(gettext_noop("派单目录中没有“%(category)s”的承办单位，仅记录"), category=category.name)
         else:
             changes["category"] = category
             if match.lead_unit.pk != request.lead_unit_id:
@@ -674,15 +691,19 @@ def refine_classification(request: ServiceRequest, category: Category, *, confid
                 changes.update(changes_unit)
                 data.update(facts, dispatch_rule_id=match.rule.pk, lead_unit_before=request.lead_unit.name)
                 to_unit = match.lead_unit
-            data["reason"] = "改分类" + (f"并改派至 {match.lead_unit.name}" if to_unit else "（承办单位不变）")
+            data["reason"] = (recorded(gettext_noop("改分类并改派至 %(unit)s"), unit=match.lead_unit.name) if to_unit
+                              else gettext_noop("改分类（承办单位不变）"))
     else:
         changes["category"] = category
-        data["reason"] = "改分类"
+        data["reason"] = gettext_noop("改分类")
     data["applied"] = bool(changes)
     if changes:
-        note = f"精确模型改分类：{current.name if current else '无'} → {category.name}（置信度 {confidence:.2f}）"
+        note = recorded(gettext_noop("精确模型改分类：%(before)s → %(after)s（置信度 %(confidence).2f）"),
+                        before=current.name if current else gettext_noop("无"), after=category.name,
+                        confidence=confidence)
     else:
-        note = f"精确模型复核：{category.name}（置信度 {confidence:.2f}）；{data['reason']}"
+        note = recorded(gettext_noop("精确模型复核：%(category)s（置信度 %(confidence).2f）；%(reason)s"),
+                        category=category.name, confidence=confidence, reason=data["reason"])
     with transaction.atomic():
         event = apply(request, Action.REFINE, None, at=moment, changes=changes, note=note, data=data,
                       confidence=confidence, to_unit=to_unit)
@@ -692,5 +713,5 @@ def refine_classification(request: ServiceRequest, category: Category, *, confid
             match = find_lead_unit(category, request.subdistrict)
             if match is not None:
                 dispatch(request, match.lead_unit, at=moment, confidence=confidence, rule_id=match.rule.pk,
-                         note=f"精确模型复核后按派单目录自动派单：{match.rule}")
+                         note=recorded(gettext_noop("精确模型复核后按派单目录自动派单：%(rule)s"), rule=match.rule))
     return event

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from zhili.requests.choices import Action, State
 from zhili.requests.models import ServiceRequest
@@ -28,7 +29,7 @@ from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
 
 from . import actions, rules
-from .errors import WorkflowError
+from .errors import WorkflowError, recorded
 
 logger = logging.getLogger("zhili.workflow")
 
@@ -105,7 +106,8 @@ def issue_cards(now: dt.datetime | None = None) -> CardRun:
                     actions.red_card(request, at=now)
                     run.red += 1
                     if (request.red_cards >= rules.RED_CARDS_BEFORE_ESCALATION and request.supervision_level < 3):
-                        actions.supervise(request, Action.ESCALATE, note=f"连续 {request.red_cards} 张红牌，自动提级督办")
+                        actions.supervise(request, Action.ESCALATE, note=recorded(
+                            gettext_noop("连续 %(count)s 张红牌，自动提级督办"), count=request.red_cards))
                         run.escalated += 1
             elif yellow_due(request, now):
                 actions.yellow_card(request, at=now)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext, pgettext
 
 from zhili.datafiles import data_path, read_text
 from zhili.organisation.models import Unit, UnitKind
@@ -74,11 +75,14 @@ class ActivityReport:
 
     def __str__(self) -> str:
         if self.skipped:
-            return "演示活动已生成过，跳过"
-        counts = "，".join(f"{Satisfaction(k).label} {v}" for k, v in sorted(self.satisfaction.items()))
-        return (f"演示活动：今日来电 {self.calls} 件（其中物业属地 {self.property_calls} 件派至解放路街道），"
-                f"签收 {self.accepted}，答复 {self.replied}；历史工单回访 {self.followed_up} 件（{counts}），"
-                f"重办 {self.reopened} 件")
+            return gettext("演示活动已生成过，跳过")
+        counts = pgettext("list separator", "，").join(f"{Satisfaction(k).label} {v}"
+                                                     for k, v in sorted(self.satisfaction.items()))
+        return gettext("演示活动：今日来电 %(calls)s 件（其中物业属地 %(property_calls)s 件派至解放路街道），"
+                       "签收 %(accepted)s，答复 %(replied)s；历史工单回访 %(followed_up)s 件（%(counts)s），"
+                       "重办 %(reopened)s 件") % {
+            "calls": self.calls, "property_calls": self.property_calls, "accepted": self.accepted,
+            "replied": self.replied, "followed_up": self.followed_up, "counts": counts, "reopened": self.reopened}
 
 
 def _cast() -> dict:

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from zhili.organisation.models import Unit
 from zhili.organisation.roles import Role, roles_of, unit_ids_of
@@ -47,29 +48,29 @@ def check_actor(request: ServiceRequest, action: str, actor) -> None:
     transition = TRANSITIONS[action]
     if actor is None:
         if SYSTEM not in transition.roles:
-            raise ActionForbidden(f"“{transition.label()}”必须由工作人员操作")
+            raise ActionForbidden(gettext("“%(action)s”必须由工作人员操作") % {"action": transition.label()})
         return
     held = roles_of(actor) & transition.roles
     if not held:
-        raise ActionForbidden(f"您的角色无权执行“{transition.label()}”")
+        raise ActionForbidden(gettext("您的角色无权执行“%(action)s”") % {"action": transition.label()})
     if not transition.unit_bound or held & Role.DISTRICT_WIDE:
         return
     if transition.unit_bound == "lead":
         if request.lead_unit_id is None:
-            raise ActionForbidden("工单尚未派给任何单位")
+            raise ActionForbidden(gettext("工单尚未派给任何单位"))
         if not actor_in_unit(actor, request.lead_unit_id):
-            raise ActionForbidden(f"只有主办单位的人员可以“{transition.label()}”")
+            raise ActionForbidden(gettext("只有主办单位的人员可以“%(action)s”") % {"action": transition.label()})
     elif transition.unit_bound == "assisting":
         assisting = request.assisting_units.values_list("unit_id", flat=True)
         if not any(actor_in_unit(actor, unit_id) for unit_id in assisting):
-            raise ActionForbidden(f"只有协办单位的人员可以“{transition.label()}”")
+            raise ActionForbidden(gettext("只有协办单位的人员可以“%(action)s”") % {"action": transition.label()})
 
 
 def check_version(request: ServiceRequest, expected_version: int | None) -> None:
     """StaleRequest when the actor saw another version than the one loaded (checked first, so a
     stale form always gets the conflict message, whatever else changed)."""
     if expected_version is not None and expected_version != request.version:
-        raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
+        raise StaleRequest(gettext("该工单已被他人更新，请刷新页面后重试"))
 
 
 def check_state(request: ServiceRequest, action: str, expected_version: int | None = None) -> None:
@@ -77,15 +78,16 @@ def check_state(request: ServiceRequest, action: str, expected_version: int | No
     check_version(request, expected_version)
     transition = TRANSITIONS[action]
     if request.state not in transition.sources:
-        raise TransitionNotAllowed(f"工单当前状态为“{State(request.state).label}”，不能“{transition.label()}”")
+        raise TransitionNotAllowed(gettext("工单当前状态为“%(state)s”，不能“%(action)s”")
+                                   % {"state": State(request.state).label, "action": transition.label()})
     if transition.guard is not None and not transition.guard(request):
-        raise TransitionNotAllowed(transition.guard_message)
+        raise TransitionNotAllowed(str(transition.guard_message))
 
 
 def when(actor, at: dt.datetime | None) -> dt.datetime:
     """The moment of a step: now, or a historical ``at`` that only the system may give."""
     if at is not None and actor is not None:
-        raise RuleViolation("只有系统导入可以指定历史时间", field="at")
+        raise RuleViolation(gettext("只有系统导入可以指定历史时间"), field="at")
     return at or timezone.now()
 
 
@@ -114,7 +116,7 @@ def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, chang
             version=F("version") + 1, updated_at=timezone.now(), **changes
         )
         if updated != 1:
-            raise StaleRequest("该工单已被他人更新，请刷新页面后重试")
+            raise StaleRequest(gettext("该工单已被他人更新，请刷新页面后重试"))
         for field, value in changes.items():
             setattr(request, field, value)
         request.version = version + 1

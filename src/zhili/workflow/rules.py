@@ -6,6 +6,8 @@ which roles, whether the actor must belong to the lead unit, and the rule it imp
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
+
 from zhili.organisation.roles import Role
 from zhili.requests.choices import Action, State
 
@@ -30,7 +32,8 @@ class Transition:
     roles: frozenset[str]
     unit_bound: str
     rule: str
-    # A condition on the order besides its state, with the refusal to give when it fails.
+    # A condition on the order besides its state, with the refusal to give when it fails (lazy:
+    # translated when raised). ``rule`` is documentation (the API schema), not shown in the pages.
     guard: object = None
     guard_message: str = ""
 
@@ -90,11 +93,11 @@ TRANSITIONS: dict[str, Transition] = {
            rule="BJ 15: 协办单位按时限向主办单位反馈"),
         _t(Action.REQUEST_EXTENSION, [S.IN_PROGRESS], None, {LEADER}, "lead",
            rule="SD: 延期须说明理由并经热线批准", guard=_no_extension_pending,
-           guard_message="已有待审批的延期申请，或延期已达 10 个工作日"),
+           guard_message=gettext_lazy("已有待审批的延期申请，或延期已达 10 个工作日")),
         _t(Action.APPROVE_EXTENSION, [S.IN_PROGRESS], None, {DISPATCHER, ADMIN},
-           rule="SD: 延期累计不超过 10 个工作日", guard=_extension_pending, guard_message="没有待审批的延期申请"),
+           rule="SD: 延期累计不超过 10 个工作日", guard=_extension_pending, guard_message=gettext_lazy("没有待审批的延期申请")),
         _t(Action.REJECT_EXTENSION, [S.IN_PROGRESS], None, {DISPATCHER, ADMIN}, rule="SD",
-           guard=_extension_pending, guard_message="没有待审批的延期申请"),
+           guard=_extension_pending, guard_message=gettext_lazy("没有待审批的延期申请")),
         _t(Action.INTERIM_REPLY, [S.IN_PROGRESS], None, {HANDLER, LEADER}, "lead",
            rule="JN 24: 暂不能解决的，告知措施和承诺时间，持续跟踪"),
         _t(Action.REPLY, [S.IN_PROGRESS], S.REPLIED, {SYSTEM, HANDLER, LEADER}, "lead",

@@ -15,6 +15,8 @@ saw (``expected_version``). Raises the workflow's errors (``zhili.workflow.error
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from zhili.requests.choices import Action
 
 from . import actions
@@ -46,7 +48,7 @@ STEPS: dict[str, Step] = {step.action: step for step in (
     Step(Action.CLASSIFY, ("category", "subdistrict", "note"), lambda o, d, u, v: actions.classify(
         o, d["category"], actor=u, note=d["note"], subdistrict=d["subdistrict"], expected_version=v)),
     Step(Action.QUEUE_FOR_DISPATCH, ("reason",), lambda o, d, u, v: actions.queue_for_dispatch(
-        o, reason=d["reason"] or "转人工派单", actor=u, expected_version=v)),
+        o, reason=d["reason"] or gettext_noop("转人工派单"), actor=u, expected_version=v)),
     Step(Action.DISPATCH, ("lead_unit", "category", "note"), lambda o, d, u, v: actions.dispatch(
         o, d["lead_unit"], actor=u, note=d["note"], category=d["category"], expected_version=v)),
     Step(Action.REASSIGN, ("lead_unit", "note"), lambda o, d, u, v: actions.reassign(
