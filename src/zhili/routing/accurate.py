@@ -18,6 +18,7 @@ embedding model, and an artefact made with another embedding is refused.
 """
 
 import logging
+import os
 
 from django.conf import settings
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -28,8 +29,8 @@ from .classifier import Prediction
 logger = logging.getLogger("zhili.routing")
 
 # Confidence (0–1) from which the accurate model's disagreement changes an order that no person
-# has routed yet (below it, the refinement is only recorded). Override with the setting of the
-# same name.
+# has routed yet (below it, the refinement is only recorded). Override with the Django setting or
+# the environment variable ZHILI_REFINEMENT_THRESHOLD.
 DEFAULT_REFINEMENT_THRESHOLD = 0.8
 
 TRUSTED_TYPES = [*classifier.TRUSTED_TYPES]
@@ -38,7 +39,14 @@ _loaded = classifier.ArtefactStore("category-accurate", TRUSTED_TYPES, "精确�
 
 
 def refinement_threshold() -> float:
-    return float(getattr(settings, "ZHILI_REFINEMENT_THRESHOLD", DEFAULT_REFINEMENT_THRESHOLD))
+    value = getattr(settings, "ZHILI_REFINEMENT_THRESHOLD", None)
+    if value is None:
+        value = os.environ.get("ZHILI_REFINEMENT_THRESHOLD", "").strip() or DEFAULT_REFINEMENT_THRESHOLD
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        logger.error("ZHILI_REFINEMENT_THRESHOLD=%r 不是数字，使用默认值 %s", value, DEFAULT_REFINEMENT_THRESHOLD)
+        return DEFAULT_REFINEMENT_THRESHOLD
 
 
 def combine(tfidf, vectors, weight: float):
@@ -53,7 +61,7 @@ class AccuratePipeline(ClassifierMixin, BaseEstimator):
     """A scikit-learn estimator over raw texts (for CV and evaluation); ``cache_dir`` keeps
     embeddings on disk ("default": ``<var>/embeddings``; None: no cache, e.g. for timing)."""
 
-    def __init__(self, embedding_weight: float = 1.5, C: float = 1.0, cache_dir="default"):
+    def __init__(self, embedding_weight: float = 1.5, C: float = 2.0, cache_dir="default"):
         self.embedding_weight = embedding_weight
         self.C = C
         self.cache_dir = cache_dir

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from zhili.routing import accurate, classifier
 from zhili.routing.evaluation import EvaluationInputError
@@ -36,6 +37,8 @@ class Command(BaseCommand):
             version = train(data, text_column, label_column, limit)
         except (EvaluationInputError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:  # the corrections and the category tree live in the database
+            raise CommandError(f"无法读取数据库（{exc}）：请先运行 zhili migrate") from exc
         metadata = module.current_metadata()
         self.stdout.write(f"{name} {version}：{metadata.get('n_training_examples')} 条训练数据"
                           f"（含修正 {metadata.get('n_corrections', 0)} 条），用时 {time.monotonic() - started:.1f} 秒")
