@@ -1,8 +1,8 @@
 """The accurate first-level category model, run by the worker after intake (issue #7 §1).
 
 The fast model (``classifier``) decides every order at intake in a few milliseconds; this one
-refines the decision in the worker (``zhili.workflow.tasks.refine_category``) within ~100 ms a
-message on 2 cores. The web server never loads it: importing this module loads neither the
+refines the decision in the worker (``zhili.workflow.tasks.refine_category``); one message takes
+≈ 140 ms on 2 cores here (docs/routing.md). The web server never loads it: importing this module loads neither the
 embedding engine nor an artefact; ``installed()`` only looks for the ``current`` pointer.
 
 Model: the fast model's hashed word and character TF-IDF features, concatenated with the

