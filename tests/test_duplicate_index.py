@@ -106,3 +106,47 @@ def test_merged_and_declined_requests_are_evicted(make_request, user):
     duplicates._shared.refresh()
     assert indexed(primary.pk)
     assert not indexed(duplicate.pk) and not indexed(declined.pk)
+
+
+def test_queries_from_other_threads_never_see_a_half_updated_index():
+    """gthread workers: one thread queries while another adds and removes rows. Without the
+    shared lock around the query, arrays of different lengths meet (ValueError) in about a
+    second; with it, every query succeeds."""
+    import random
+    import threading
+    import time
+
+    from zhili.routing import duplicates
+
+    now = dt.datetime.now(dt.UTC)
+    words = ["路灯", "噪音", "施工", "物业", "停车", "垃圾", "学校", "收费", "供暖", "漏水"]
+    rng = random.Random(1)
+
+    def text():
+        return "".join(rng.choice(words) for _ in range(8))
+
+    shared = duplicates._Shared()
+    shared.index.add(list(range(1, 2001)), [text() for _ in range(2000)], [now] * 2000, [1] * 2000)
+    errors, stop, next_id = [], time.monotonic() + 2.0, [2001]
+
+    def writer():
+        while time.monotonic() < stop:
+            ids = list(range(next_id[0], next_id[0] + 20))
+            next_id[0] += 20
+            with shared.lock:
+                shared.index.add(ids, ["物业收费" for _ in ids], [now] * 20, [1] * 20)
+            shared.forget(ids[:10])
+
+    def reader():
+        while time.monotonic() < stop:
+            try:
+                shared.query("物业收费噪音", received_at=now, window_days=90, area=1, limit=20)
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -285,6 +285,13 @@ class _Shared:
                 self.evicted_at = started
             return self.index
 
+    def query(self, text: str, **options) -> list[tuple[int, float]]:
+        """``DuplicateIndex.query`` under the lock: ``refresh``, ``forget`` and eviction replace the
+        index's arrays one after another, so a thread reading them meanwhile (gthread workers)
+        would see arrays of different lengths."""
+        with self.lock:
+            return self.index.query(text, **options)
+
     def forget(self, ids) -> None:
         """Drop requests found no longer open at query time."""
         with self.lock:
@@ -310,9 +317,9 @@ def find_duplicates(title: str, description: str, *, subdistrict_id: int | None 
     text = text_of(title, description)
     if not text:
         return []
-    index = _shared.refresh()
-    matches = index.query(text, received_at=received_at or timezone.now(), window_days=window_days,
-                          area=subdistrict_id, exclude_id=exclude_id, limit=limit * 4)
+    _shared.refresh()
+    matches = _shared.query(text, received_at=received_at or timezone.now(), window_days=window_days,
+                            area=subdistrict_id, exclude_id=exclude_id, limit=limit * 4)
     if not matches:
         return []
     rows = ServiceRequest.objects.filter(pk__in=[m[0] for m in matches], state__in=_CANDIDATE_STATES)
