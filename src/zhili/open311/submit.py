@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from zhili.organisation.models import Unit
@@ -260,15 +261,29 @@ def one_transaction():
     dispatch and the event each open one) are never rolled back to, and would cost 10 of the
     POST's ~20 statements: here nested blocks behave as ``atomic(savepoint=False)`` — an error in
     one marks the whole transaction for rollback. Only this thread's connection is affected, and
-    only inside the block.
+    only inside the block; it takes effect on PostgreSQL (Django's SQLite backend decides on
+    savepoints without this flag). Nesting is safe (the previous value is restored).
+
+    Raises TransactionManagementError when the block ends with the transaction marked for
+    rollback although no error left it (code inside caught a database error and went on):
+    without savepoints the outer block would then roll back silently, and the POST would answer
+    201 for a request that was never stored.
     """
     with transaction.atomic():
-        features = transaction.get_connection().features
+        connection = transaction.get_connection()
+        features = connection.features
+        had_own = "uses_savepoints" in features.__dict__
+        previous = features.__dict__.get("uses_savepoints")
         features.uses_savepoints = False
         try:
             yield
+            if connection.needs_rollback:
+                raise TransactionManagementError("Open311 提交中途出错但未抛出异常，整笔提交已回滚")
         finally:
-            del features.uses_savepoints  # back to the backend's own (class) value
+            if had_own:
+                features.uses_savepoints = previous
+            else:
+                del features.uses_savepoints  # back to the backend's own (class) value
 
 
 def file_request(client: ApiClient, form, header_key: str = "") -> Receipt:
