@@ -126,3 +126,16 @@ def test_an_area_rule_wins_over_the_district_wide_one():
     DispatchRule.objects.create(category=education, area=subdistrict, lead_unit=Unit.objects.get(code="370102-D01"))
     assert find_lead_unit(education, subdistrict).lead_unit.code == "370102-D01"
     assert find_lead_unit(education, None).lead_unit.code == "370102-D03"
+
+
+def test_a_catalogue_rule_naming_a_community_queues_the_order_instead_of_failing_intake(model, make_request):
+    """An administrator's slip in the catalogue (a community as lead unit, which 66号 forbids)
+    must not make intake fail: the order waits for a dispatcher, with the reason."""
+    education = Category.objects.get(level=1, name="教育文体")
+    community = Unit.objects.filter(kind=UnitKind.COMMUNITY).first()
+    DispatchRule.objects.filter(category=education, area=None).update(lead_unit=community)
+    request = make_request(*SCHOOL)
+    actions.route(request, given_category=education)
+    assert request.state == State.PENDING_DISPATCH and request.lead_unit is None
+    queued = request.events.get(action=Action.QUEUE_FOR_DISPATCH)
+    assert "不能主办工单" in queued.note and community.name in queued.note

@@ -130,11 +130,17 @@ def test_a_confident_disagreement_moves_an_order_no_person_has_touched(model, ma
     assert request.category.name == "城乡建设"
     assert request.lead_unit == unit("370102-D09") and request.state == State.DISPATCHED
     event = refinement(request)
-    assert event.seq == request.version == version + 1
-    assert event.to_unit == unit("370102-D09") and event.from_unit_id == unit("370102-D03").pk
+    assert event.seq == version + 1
     assert event.data["applied"] is True and event.data["agrees"] is False
     assert event.data["fast"]["category"] == "教育文体" and event.data["accurate"]["category"] == "城乡建设"
-    assert request.due_at == dt.datetime.fromisoformat(event.data["due_at"])
+    # The move itself is a system 改派 of its own, right after: rollups, cards and the deadline
+    # facts read it like any reassignment.
+    move = request.events.get(seq=version + 2)
+    assert request.version == version + 2
+    assert (move.action, move.actor, move.from_state, move.to_state) == (
+        Action.REASSIGN, None, State.DISPATCHED, State.DISPATCHED)
+    assert move.to_unit == unit("370102-D09") and move.from_unit_id == unit("370102-D03").pk
+    assert request.due_at == dt.datetime.fromisoformat(move.data["due_at"])
 
 
 def test_a_disagreement_on_an_accepted_order_is_only_recorded(model, make_request, accurate_says, user):
@@ -279,3 +285,32 @@ def test_unreadable_inputs_are_refused_in_chinese(command, kind, tmp_path, no_mo
     option = "--data" if command == "train_classifier" else "--train"
     with pytest.raises(CommandError, match=expected):
         call_command(command, option, str(path), stdout=io.StringIO())
+
+
+def test_the_rollups_follow_a_refinement_that_moves_the_order(model, make_request, accurate_says, unit):
+    """GIVEN the rollups refreshed after intake, THEN a refinement that changes the category and
+    the unit is read by the next incremental refresh exactly as a rebuild from the log reads it:
+    the order counts under its new category, and the new unit gets the dispatch."""
+    from django.utils import timezone
+
+    from zhili.assessment import rollups
+    from zhili.assessment.models import DailyActivity
+
+    # Received two days ago: that day's row must move to the new category too.
+    request = make_request(*SCHOOL, route=True, at=timezone.now() - dt.timedelta(days=2))
+    rollups.refresh()
+    accurate_says("城乡建设", 0.97)
+    tasks.refine_category.call_local(request.pk)
+    rollups.refresh()
+
+    def rows():
+        return sorted(DailyActivity.objects.filter(received__gt=0).values_list("day", "category1_id", "received")
+                      ) + sorted(DailyActivity.objects.filter(dispatched__gt=0).values_list("unit_id", "category1_id",
+                                                                                            "dispatched"))
+
+    incremental = rows()
+    rollups.rebuild()
+    assert rows() == incremental
+    new_category = request.__class__.objects.get(pk=request.pk).category_id
+    assert (unit("370102-D09").pk, new_category, 1) in incremental
+    assert [r[1] for r in incremental if len(r) == 3 and isinstance(r[0], dt.date)] == [new_category]

@@ -25,7 +25,8 @@ Sources
     重办率     = reopens (重办) / valid follow-ups                           (JN 27, SD17)
   (a reopen is the hotline's verdict on a followed-up reply, so it is counted against the
   follow-ups of the same period; against replies, a month that reopens replies of earlier
-  months would show more than 100 %)
+  months would show more than 100 %. It can still pass 100 % when one order is reopened twice
+  in a period, or reopened before its follow-up: each reopen counts, as each costs the unit)
 - Heat index of a hotspot, rise test of the early warning and the reply-quality score are
   Zhili's own definitions for proactive governance (domain.md §6); each docstring says why.
 """

@@ -53,8 +53,9 @@ CHUNK = 2_000
 COUNTED = [Action.INTAKE, Action.DISPATCH, Action.REASSIGN, Action.ACCEPT, Action.REPLY, Action.RETURN,
            Action.REOPEN, Action.FOLLOW_UP, Action.CLOSE, Action.RED_CARD]
 TO_UNIT = [Action.DISPATCH, Action.REASSIGN]
-# Steps that may change an order's category or place (only before dispatch).
-PLACE_OR_CATEGORY = [Action.CLASSIFY, Action.DISPATCH]
+# Steps that may change an order's category or place (before dispatch, or the worker's
+# refinement before the unit accepts).
+PLACE_OR_CATEGORY = [Action.CLASSIFY, Action.DISPATCH, Action.REFINE]
 
 
 # Counts column → condition on an event. Follow-up columns count valid follow-ups only (the

@@ -231,12 +231,15 @@ def record_correction(request, suggested: Category | None, corrected: Category, 
                                       corrected_by=actor)
 
 
-def reassign(request, lead_unit: Unit, *, actor, note: str = "", expected_version=None) -> RequestEvent:
-    """改派 (SD, 66号): another unit takes the order; its deadline starts again from now."""
+def reassign(request, lead_unit: Unit, *, actor, note: str = "", at=None, expected_version=None) -> RequestEvent:
+    """改派 (SD, 66号): another unit takes the order; its deadline starts again from now (or from
+    ``at``, which only the system may give). The system reassigns only after a refinement
+    (``refine_classification``). RuleViolation (``lead_unit``) for the same unit or one that may
+    not lead an order."""
     if lead_unit.pk == request.lead_unit_id:
         raise RuleViolation(gettext("改派须选择另一个单位"), field="lead_unit")
     check_lead_unit(lead_unit)
-    moment = when(actor, None)
+    moment = when(actor, at)
     changes, facts = _dispatch_changes(request, lead_unit, moment)
     return apply(request, Action.REASSIGN, actor, at=moment, changes=changes, expected_version=expected_version,
                  note=note, data=facts, to_unit=lead_unit)
@@ -608,6 +611,12 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
     elif match is None:
         queue_for_dispatch(request, reason=recorded(gettext_noop("派单目录中没有“%(category)s”的承办单位"),
                                                     category=category.name), at=at, confidence=confidence)
+    elif match.lead_unit.kind not in LEAD_UNIT_KINDS:
+        # A catalogue rule naming the district or a community (an administrator's slip) must not
+        # make intake fail: a dispatcher decides.
+        queue_for_dispatch(request, reason=recorded(
+            gettext_noop("派单目录为“%(category)s”指定的“%(unit)s”不能主办工单，等待人工派单"),
+            category=category.name, unit=match.lead_unit.name), at=at, confidence=confidence)
     elif given_category is None and not force and (confidence or 0) < threshold:
         queue_for_dispatch(request, reason=recorded(gettext_noop("分类置信度 %(confidence).2f 低于自动派单阈值 %(threshold).2f"),
                                                     confidence=confidence or 0, threshold=threshold),
@@ -684,12 +693,15 @@ def refine_classification(request: ServiceRequest, category: Category, *, confid
         match = find_lead_unit(category, request.subdistrict)
         if match is None:
             data["reason"] = recorded(gettext_noop("派单目录中没有“%(category)s”的承办单位，仅记录"), category=category.name)
+        elif match.lead_unit.kind not in LEAD_UNIT_KINDS:
+            data["reason"] = recorded(gettext_noop("派单目录为“%(category)s”指定的单位不能主办，仅记录"),
+                                      category=category.name)
         else:
             changes["category"] = category
             if match.lead_unit.pk != request.lead_unit_id:
-                changes_unit, facts = _dispatch_changes(request, match.lead_unit, moment, category)
-                changes.update(changes_unit)
-                data.update(facts, dispatch_rule_id=match.rule.pk, lead_unit_before=request.lead_unit.name)
+                # The new unit gets the order by a system 改派 right after this event (its own
+                # event: deadline facts, rollups and cards read it like any reassignment).
+                data.update(dispatch_rule_id=match.rule.pk, lead_unit_before=request.lead_unit.name)
                 to_unit = match.lead_unit
             data["reason"] = (recorded(gettext_noop("改分类并改派至 %(unit)s"), unit=match.lead_unit.name) if to_unit
                               else gettext_noop("改分类（承办单位不变）"))
@@ -706,7 +718,10 @@ def refine_classification(request: ServiceRequest, category: Category, *, confid
                         category=category.name, confidence=confidence, reason=data["reason"])
     with transaction.atomic():
         event = apply(request, Action.REFINE, None, at=moment, changes=changes, note=note, data=data,
-                      confidence=confidence, to_unit=to_unit)
+                      confidence=confidence)
+        if to_unit is not None:
+            reassign(request, to_unit, actor=None, at=moment,
+                     note=recorded(gettext_noop("精确模型复核改分类后按派单目录改派：%(rule)s"), rule=match.rule))
         auto = settings.ZHILI_AUTO_DISPATCH_THRESHOLD
         if (request.state == State.PENDING_DISPATCH and confidence >= auto and request.category_id == category.pk
                 and not _routed_by_a_person(request)):
