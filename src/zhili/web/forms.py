@@ -21,10 +21,8 @@ from zhili.organisation.models import Unit, UnitKind
 from zhili.requests.choices import DeclineReason, Satisfaction
 from zhili.requests.models import ServiceRequest
 from zhili.taxonomy.models import Category
+from zhili.workflow.actions import LEAD_UNIT_KINDS
 
-# Units an order can be sent to: departments, subdistricts and enterprises. Communities are
-# not offered (66号: department duties are not pushed down to communities), nor the district.
-DISPATCH_UNIT_KINDS = (UnitKind.DEPARTMENT, UnitKind.SUBDISTRICT, UnitKind.ENTERPRISE)
 YES_NO = [("1", _("是")), ("0", _("否"))]
 # DeclineReason's labels are plain Chinese (the event records them): translated here, when shown.
 DECLINE_CHOICES = [("", _("请选择法定理由"))] + [(value, _(label)) for value, label in DeclineReason.choices]
@@ -40,13 +38,14 @@ class FormContext:
     @cached_property
     def units(self) -> dict[int, Unit]:
         """Active units an order may be sent to, by id (one query)."""
-        rows = Unit.objects.filter(is_active=True, kind__in=DISPATCH_UNIT_KINDS).order_by("kind", "path")
+        # Only units that may lead an order (the workflow's guard): no community (66号), not the district.
+        rows = Unit.objects.filter(is_active=True, kind__in=LEAD_UNIT_KINDS).order_by("kind", "path")
         return {u.pk: u for u in rows}
 
     def unit_choices(self, exclude: set[int] = frozenset()) -> list:
         """Units grouped by kind for a <select> with <optgroup>s, with an empty first option."""
         groups = []
-        for kind in DISPATCH_UNIT_KINDS:
+        for kind in LEAD_UNIT_KINDS:
             options = [(u.pk, u.name) for u in self.units.values() if u.kind == kind and u.pk not in exclude]
             if options:
                 groups.append((UnitKind(kind).label, options))

@@ -200,7 +200,8 @@ def _follow_up_history(cast: dict, rng: random.Random, report: ActivityReport) -
 
 
 def run(seed: int = 2026) -> ActivityReport:
-    """Add the demo's day of work (see the module docstring). Returns the counts; does nothing
+    """Add the demo's day of work (see the module docstring), in one transaction: all of it or,
+    after an error, nothing (so a re-run starts afresh). Returns the counts; does nothing
     (``skipped``) when it ran before. Raises DemoActivityError when the demo cast, the district
     or the taxonomy is missing."""
     report = ActivityReport()
@@ -209,7 +210,8 @@ def run(seed: int = 2026) -> ActivityReport:
         return report
     cast = _cast()
     rng = random.Random(seed)
-    orders = _take_calls(cast, rng, report)
-    _work_new_orders(cast, orders, rng, report)
-    _follow_up_history(cast, rng, report)
+    with transaction.atomic():
+        orders = _take_calls(cast, rng, report)
+        _work_new_orders(cast, orders, rng, report)
+        _follow_up_history(cast, rng, report)
     return report
