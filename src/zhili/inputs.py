@@ -1,4 +1,10 @@
-"""Checks of raw input that every interface (Open311, the native API) makes before its own parsing.
+"""Checks of raw input that every interface (Open311, the native API, list filters, file imports)
+makes before its own parsing.
+
+Dates: a date given from outside (a filter, an imported row, an Open311 parameter) must fall in
+``PLAUSIBLE_YEARS`` (1900–2100). Others are typing errors, and year 1 or 9999 overflow the
+time-zone and working-day arithmetic (a server error). Assessment periods have their own,
+narrower range (``zhili.assessment.periods``).
 
 A NUL character (``\\x00``) is valid in a URL-encoded form, a query string and a JSON string, but
 PostgreSQL refuses it in text: a lookup or an insert would fail as a server error (SQLite would
@@ -8,6 +14,7 @@ store it). No field of Zhili may hold one, so the interfaces refuse it up front,
 from collections.abc import Mapping
 
 NUL = "\x00"
+PLAUSIBLE_YEARS = range(1900, 2101)
 
 
 def fields_with_nul(data, prefix: str = "") -> list[str]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 
+from zhili.inputs import PLAUSIBLE_YEARS
 from zhili.requests.choices import Channel, RequestType
 from zhili.requests.models import ServiceRequest
 from zhili.routing.dispatch import find_lead_unit
@@ -127,7 +128,7 @@ def parse_datetime(value) -> dt.datetime:
                     continue
         if moment is None:
             raise ValueError(text)
-    if not 1900 <= moment.year <= 2100:
+    if moment.year not in PLAUSIBLE_YEARS:
         raise ValueError(str(value))  # a typing error; year 1 or 9999 would overflow the calendar
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)

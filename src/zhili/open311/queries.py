@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import dateparse, timezone
 
+from zhili.inputs import PLAUSIBLE_YEARS
 from zhili.requests.models import RequestEvent
 
 from . import present, services
@@ -20,9 +21,8 @@ from .models import Submission
 MAX_SPAN = dt.timedelta(days=90)  # GeoReport v2: start_date..end_date spans at most 90 days
 MAX_PAGE_SIZE = 1000  # GeoReport v2: at most 1000 requests by default
 MAX_IDS = 1000
-# Years a date parameter may name: typing errors aside, nothing of the hotline is outside them
-# (the same range as the request list's date filters, zhili.requests.filters).
-YEARS = range(1900, 2101)
+# Years a date parameter may name: the range every interface uses (zhili.inputs).
+YEARS = PLAUSIBLE_YEARS
 
 
 def param(query, name: str) -> str:

@@ -27,6 +27,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext, gettext_lazy
 
+from zhili.inputs import PLAUSIBLE_YEARS
 from zhili.organisation.models import Unit, UnitKind
 from zhili.taxonomy.models import Category
 
@@ -39,10 +40,10 @@ NULL = "null"
 
 
 def validate_plausible_date(value: dt.date) -> None:
-    """Dates outside 1900–2100 are refused (they are typing errors, and year 1 or 9999 overflow)."""
+    """Dates outside ``zhili.inputs.PLAUSIBLE_YEARS`` (1900–2100) are refused: typing errors, and year 1 or 9999 overflow."""
     from django.core.exceptions import ValidationError
 
-    if value is not None and not (1900 <= value.year <= 2100):
+    if value is not None and value.year not in PLAUSIBLE_YEARS:
         raise ValidationError(gettext("日期应在 1900 年到 2100 年之间"))
 
 
