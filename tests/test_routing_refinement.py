@@ -277,10 +277,10 @@ def test_unreadable_inputs_are_refused_in_chinese(command, kind, tmp_path, no_mo
     if kind == "directory":
         path, expected = tmp_path, "是一个目录"
     elif kind == "truncated":
-        path, expected = tmp_path / "cut.csv.xz", "压缩文件已损坏"
+        path, expected = tmp_path / "cut.csv.xz", "压缩文件不完整"
         path.write_bytes(lzma.compress("分词文本,一级分类\n学校 收费,教育文体\n".encode())[:20])
     else:
-        path, expected = tmp_path / f"broken.csv.{kind}", "压缩文件已损坏"
+        path, expected = tmp_path / f"broken.csv.{kind}", f"不是有效的 {'xz' if kind == 'xz' else 'gzip'} 压缩文件或文件已损坏"
         path.write_bytes(b"this is not compressed at all" * 10)
     option = "--data" if command == "train_classifier" else "--train"
     with pytest.raises(CommandError, match=expected):

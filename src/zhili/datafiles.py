@@ -3,6 +3,7 @@
 import gzip
 import io
 import lzma
+import zlib
 from pathlib import Path
 
 from django.conf import settings
@@ -10,6 +11,15 @@ from django.conf import settings
 
 class DataFileNotFound(FileNotFoundError):
     """Raised when neither ``NAME`` nor ``NAME.xz`` / ``NAME.gz`` exists in the data folder."""
+
+
+class UnreadableFile(OSError):
+    """A file that cannot be read whole: ``reason`` says why, in Chinese (truncated or damaged
+    compression, a directory, not found, no permission); ``str()`` names the file too."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"无法读取文件“{path}”：{reason}")
+        self.path, self.reason = path, reason
 
 
 def data_path(relative: str) -> Path:
@@ -44,7 +54,29 @@ def logical_suffix(path: Path | str) -> str:
     return path.suffix.lower()
 
 
+def read_bytes(path: Path | str) -> bytes:
+    """The whole file, decompressed (``.xz``/``.gz``). Raises UnreadableFile (with the reason in
+    Chinese) for a truncated or damaged compressed file, a directory, or a file that cannot be
+    opened — the one place these errors are explained, for every command that reads files."""
+    try:
+        with open_binary(path) as fh:
+            return fh.read()
+    except EOFError:
+        reason = "压缩文件不完整（可能下载或复制时被截断）"
+    except lzma.LZMAError as exc:
+        reason = f"不是有效的 xz 压缩文件或文件已损坏（{exc}）"
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        reason = f"不是有效的 gzip 压缩文件或文件已损坏（{exc}）"
+    except IsADirectoryError:
+        reason = "这是一个目录，不是文件"
+    except FileNotFoundError:
+        reason = "文件不存在"
+    except OSError as exc:
+        reason = f"无法打开（{exc.strerror or exc}）"
+    raise UnreadableFile(path, reason)
+
+
 def read_text(path: Path | str, encoding: str = "utf-8-sig") -> str:
-    """Read a whole (possibly compressed) text file; raises UnicodeDecodeError on a wrong encoding."""
-    with open_binary(path) as fh:
-        return fh.read().decode(encoding)
+    """Read a whole (possibly compressed) text file. Raises UnreadableFile (see ``read_bytes``),
+    and UnicodeDecodeError on a wrong encoding."""
+    return read_bytes(path).decode(encoding)

@@ -7,14 +7,11 @@ one bad row never stops the others.
 """
 
 import csv
-import gzip
 import io
-import lzma
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zhili.datafiles import logical_suffix, open_binary
+from zhili.datafiles import UnreadableFile, logical_suffix, read_bytes
 
 from .columns import HEADER_TO_FIELD, REQUIRED_FIELDS
 
@@ -56,19 +53,9 @@ def _read_bytes(path: Path) -> bytes:
     """The whole file, decompressed. A truncated or damaged .xz/.gz file, or one that cannot be
     opened, raises ImportFileError naming the file and the reason — before any row is stored."""
     try:
-        with open_binary(path) as fh:
-            return fh.read()
-    except EOFError:
-        reason = "压缩文件不完整（可能下载或复制时被截断）"
-    except lzma.LZMAError as exc:
-        reason = f"不是有效的 xz 压缩文件或文件已损坏（{exc}）"
-    except (gzip.BadGzipFile, zlib.error) as exc:
-        reason = f"不是有效的 gzip 压缩文件或文件已损坏（{exc}）"
-    except IsADirectoryError:
-        reason = "这是一个目录，不是文件"
-    except OSError as exc:
-        reason = f"无法打开（{exc.strerror or exc}）"
-    raise ImportFileError(f"无法读取文件“{path}”：{reason}")
+        return read_bytes(path)
+    except UnreadableFile as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 # A citizen's letter can be long; the csv module's default limit is 128 KiB per field.

@@ -8,14 +8,12 @@ includes embedding the message (never read from the embedding cache).
 """
 
 import csv
-import gzip
 import io
-import lzma
 import time
 from collections import Counter
 from pathlib import Path
 
-from zhili.datafiles import read_text
+from zhili.datafiles import UnreadableFile, read_text
 
 from . import accurate, classifier
 
@@ -33,18 +31,12 @@ def read_labelled(path: Path | str, text_column: str, label_column: str, *, need
     """(texts, labels) from a CSV (optionally .xz/.gz). Rows with an empty text are skipped."""
     try:
         rows = list(csv.DictReader(io.StringIO(read_text(path))))
-    except IsADirectoryError:
-        raise EvaluationInputError(f"这是一个目录，不是 CSV 文件：{path}") from None
-    except FileNotFoundError:
-        raise EvaluationInputError(f"文件不存在：{path}") from None
+    except UnreadableFile as exc:
+        raise EvaluationInputError(str(exc)) from None
     except UnicodeDecodeError:
         raise EvaluationInputError(f"文件不是 UTF-8 编码：{path}") from None
-    except (lzma.LZMAError, gzip.BadGzipFile, EOFError):
-        raise EvaluationInputError(f"压缩文件已损坏或不完整，无法解压：{path}") from None
     except csv.Error as exc:
         raise EvaluationInputError(f"CSV 格式错误（{exc}）：{path}") from None
-    except OSError as exc:
-        raise EvaluationInputError(f"无法读取文件（{exc.strerror or exc}）：{path}") from None
     if not rows:
         raise EvaluationInputError(f"文件没有数据：{path}")
     for column in (text_column, label_column) if need_labels else (text_column,):

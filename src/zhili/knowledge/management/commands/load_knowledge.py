@@ -19,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError("请给出 CSV 文件路径，或使用 --demo 载入演示知识库（二者选一）")
         try:
             result = load_articles(DEMO_FILE if demo else path, demo=demo)
-        except (DataFileNotFound, FileNotFoundError, ValueError, UnicodeDecodeError) as exc:
+        except (DataFileNotFound, OSError, ValueError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from exc
         label = "演示知识库" if demo else "知识库"
         self.stdout.write(f"{label}：新建 {result.created}，更新 {result.updated}，未变 {result.unchanged}")

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         try:
             source = path or data_path("tipdm2020c/fj1_taxonomy.csv")
             result = load_taxonomy(source)
-        except (DataFileNotFound, FileNotFoundError, ValueError, UnicodeDecodeError) as exc:
+        except (DataFileNotFound, OSError, ValueError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from exc
         from zhili.taxonomy.models import Category
 

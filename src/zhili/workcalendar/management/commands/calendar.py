@@ -28,7 +28,7 @@ class Command(BaseCommand):
         elif action == "load":
             try:
                 count, years = loader.load_notice_csv(opts["path"])
-            except (ValueError, FileNotFoundError, UnicodeDecodeError) as exc:
+            except (ValueError, OSError, UnicodeDecodeError) as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(f"已导入 {count} 天，年份：{'、'.join(map(str, years))}")
         elif action == "due":
