@@ -112,7 +112,9 @@ def test_a_request_goes_from_intake_to_closed_through_the_pages_by_four_roles(cl
     event = obj.events.order_by("seq").last()
     assert (event.action, event.actor, event.note) == (Action.DISPATCH, user("dispatcher"), "人工派单")
     assert event.data["category_corrected"]["code"] == "0102"
-    assert "派单成功" in client.get(page_url(obj)).content.decode()  # the message after the redirect
+    page = client.get(page_url(obj)).content.decode()
+    assert "派单成功" in page  # the message after the redirect
+    assert new_category.full_name in page.split("更正分类")[1][:200]  # the name in the timeline, not the code
 
     client = client_as("zhujian")
     assert act(client, obj, "accept").status_code == 302

@@ -500,3 +500,9 @@ def test_dashboard_escapes_names_inside_the_chart_data(client_as, make_request, 
     assert "<script>alert(1)" not in html
     _, charts = dashboard_numbers(client_as("dispatcher").get(DASHBOARD_URL))
     assert charts["lead_unit"][0]["name"] == hostile.name  # intact after JSON decoding
+
+
+def test_the_favicon_is_served_locally(client):
+    """/favicon.ico (asked by every browser, the admin's pages too) leads to the local icon: no 404."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("web/favicon.svg")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ApiConfig(AppConfig):
     name = "zhili.api"
     label = "api"
-    verbose_name = "接口"
+    verbose_name = gettext_lazy("接口")

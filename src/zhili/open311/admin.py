@@ -3,6 +3,7 @@
 
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from .keys import ApiKeyError, check_rate, issue_key
 from .models import ApiClient, Submission
@@ -26,12 +27,14 @@ class ApiClientAdmin(admin.ModelAdmin):
         key = None if change else issue_key(obj)
         super().save_model(request, obj, form, change)
         if key:
-            messages.warning(request, f"客户端“{obj.name}”的 API 密钥（只显示这一次，请立即转交）：{key}")
+            messages.warning(request, gettext("客户端“%(name)s”的 API 密钥（只显示这一次，请立即转交）：%(key)s")
+                             % {"name": obj.name, "key": key})
 
-    @admin.action(description="吊销所选客户端的密钥")
+    @admin.action(description=gettext_lazy("吊销所选客户端的密钥"))
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        messages.success(request, f"已吊销 {count} 个客户端的密钥")
+        messages.success(request, ngettext("已吊销 %(count)d 个客户端的密钥", "已吊销 %(count)d 个客户端的密钥", count)
+                         % {"count": count})
 
     def has_delete_permission(self, request, obj=None):
         return False  # its submissions point to it: revoke instead

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class ApiClientQuerySet(models.QuerySet):
@@ -26,21 +27,21 @@ class ApiClient(models.Model):
     outcome) — for migrations from another city's system, never for citizens' apps.
     """
 
-    name = models.CharField("名称", max_length=40, unique=True)
-    key_hash = models.CharField("密钥摘要", max_length=64, unique=True, editable=False)
-    key_hint = models.CharField("密钥开头", max_length=12, editable=False,
-                                help_text="密钥的前几个字符，便于辨认；完整密钥只在创建时显示一次")
-    contact = models.CharField("联系人", max_length=200, blank=True)
-    rate = models.CharField("限流", max_length=20, blank=True, help_text="如 600/min、20/s；留空用默认值")
-    may_import_history = models.BooleanField("允许导入历史工单", default=False)
-    created_at = models.DateTimeField("创建时间", default=timezone.now)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=40, unique=True)
+    key_hash = models.CharField(gettext_lazy("密钥摘要"), max_length=64, unique=True, editable=False)
+    key_hint = models.CharField(gettext_lazy("密钥开头"), max_length=12, editable=False,
+                                help_text=gettext_lazy("密钥的前几个字符，便于辨认；完整密钥只在创建时显示一次"))
+    contact = models.CharField(gettext_lazy("联系人"), max_length=200, blank=True)
+    rate = models.CharField(gettext_lazy("限流"), max_length=20, blank=True, help_text=gettext_lazy("如 600/min、20/s；留空用默认值"))
+    may_import_history = models.BooleanField(gettext_lazy("允许导入历史工单"), default=False)
+    created_at = models.DateTimeField(gettext_lazy("创建时间"), default=timezone.now)
+    revoked_at = models.DateTimeField(gettext_lazy("吊销时间"), null=True, blank=True)
 
     objects = ApiClientQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "接口客户端"
-        verbose_name_plural = "接口客户端"
+        verbose_name = gettext_lazy("接口客户端")
+        verbose_name_plural = gettext_lazy("接口客户端")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -78,8 +79,8 @@ class Submission(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = "Open311 提交记录"
-        verbose_name_plural = "Open311 提交记录"
+        verbose_name = gettext_lazy("Open311 提交记录")
+        verbose_name_plural = gettext_lazy("Open311 提交记录")
         constraints = [
             # A retried POST (same client, same key) finds the first one instead of filing again.
             models.UniqueConstraint(fields=["client", "idempotency_key"], name="submission_unique_client_key"),

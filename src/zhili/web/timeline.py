@@ -77,7 +77,8 @@ def _facts(action: str, data: dict, rules: dict[int, DispatchRule]) -> list[tupl
     if data.get("category"):
         facts.append((gettext("分类"), data["category"]))
     if data.get("category_corrected"):
-        facts.append((gettext("更正分类"), str(data["category_corrected"].get("code", ""))))
+        corrected = data["category_corrected"]
+        facts.append((gettext("更正分类"), str(corrected.get("name") or corrected.get("code", ""))))
     if data.get("subdistrict"):
         facts.append((gettext("街道"), data["subdistrict"]))
     if data.get("community"):

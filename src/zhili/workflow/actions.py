@@ -205,7 +205,8 @@ def dispatch(request, lead_unit: Unit, *, actor=None, at=None, note: str = "", c
     corrected = category is not None and category.pk != request.category_id
     if corrected:
         changes["category"] = category
-        facts["category_corrected"] = {"from": request.category_id, "to": category.pk, "code": category.code}
+        facts["category_corrected"] = {"from": request.category_id, "to": category.pk, "code": category.code,
+                                       "name": category.full_name}
     if rule_id is not None:
         facts["dispatch_rule_id"] = rule_id
     with transaction.atomic():
