@@ -36,11 +36,11 @@ class LoadResult:
 def _category(path: str, row_number: int) -> Category | None:
     """The category named by "一级/二级/三级" (names from the top), or None for an empty cell."""
     names = [n.strip() for n in path.split("/") if n.strip()]
-    node = None
-    for name in names:
-        node = Category.objects.filter(parent=node, name=name).first()
-        if node is None:
-            raise ValueError(f"第 {row_number} 行：分类“{path}”不存在（请先运行 zhili load-taxonomy）")
+    if not names:
+        return None
+    node = Category.at_path(names)
+    if node is None:
+        raise ValueError(f"第 {row_number} 行：分类“{path}”不存在（请先运行 zhili load-taxonomy）")
     return node
 
 

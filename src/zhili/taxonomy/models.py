@@ -33,6 +33,17 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def at_path(cls, names) -> "Category | None":
+        """The category named by ``names`` from the top ("城乡建设", "住房保障与房地产", "物业服务"),
+        one query a level; None when a level does not exist or ``names`` is empty."""
+        node = None
+        for name in names:
+            node = cls.objects.filter(parent=node, name=name).first()
+            if node is None:
+                return None
+        return node
+
     def ancestors_and_self(self) -> list["Category"]:
         """[self, parent, grandparent …] — at most three nodes."""
         chain, node = [], self

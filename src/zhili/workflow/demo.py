@@ -111,11 +111,9 @@ def _addresses(rng: random.Random, count: int, subdistrict: Unit | None = None) 
 
 
 def _property_category() -> Category:
-    category = None
-    for name in PROPERTY_PATH:
-        category = Category.objects.filter(parent=category, name=name).first()
-        if category is None:
-            raise DemoActivityError(f"分类表中没有“{' › '.join(PROPERTY_PATH)}”：请先运行 zhili load-taxonomy")
+    category = Category.at_path(PROPERTY_PATH)
+    if category is None:
+        raise DemoActivityError(f"分类表中没有“{' › '.join(PROPERTY_PATH)}”：请先运行 zhili load-taxonomy")
     return category
 
 
