@@ -6,8 +6,24 @@ event's JSON data as the record of what the requester was told, so it stays a pl
 string (marked with ``gettext_noop`` for the catalogue; pages translate it when they show it).
 """
 
+import functools
+
 from django.db import models
-from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
+from django.utils.translation import get_language, gettext_lazy, gettext_noop, pgettext_lazy
+
+
+@functools.lru_cache(maxsize=64)
+def _labels(choices, language: str) -> dict[str, str]:
+    """{value: label} of a TextChoices class in ``language``, made once: evaluating lazy labels
+    (and Django's ``get_FOO_display``, which hashes them) per row made a 10,000-row export spend
+    most of its time in gettext."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def label_of(choices, value) -> str:
+    """The label of ``value`` of a TextChoices class in the active language; "" for an empty
+    value, the value itself when it is not (or no longer) one of the choices."""
+    return _labels(choices, get_language()).get(value, value) if value else ""
 
 
 class State(models.TextChoices):

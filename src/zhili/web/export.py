@@ -13,7 +13,6 @@
 """
 
 import datetime as dt
-import functools
 import re
 import tempfile
 from collections.abc import Callable, Iterable
@@ -23,12 +22,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from zhili.requests.choices import Channel, RequestType, Resolution, Satisfaction, State
+from zhili.requests.choices import Channel, RequestType, Resolution, Satisfaction, State, label_of
 from zhili.requests.models import ServiceRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -52,19 +51,6 @@ def local_naive(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value, LOCAL_TZ).replace(tzinfo=None) if value else None
 
 
-@functools.lru_cache(maxsize=64)
-def _labels(choices, language: str) -> dict[str, str]:
-    """{value: label} of a TextChoices class in ``language``, made once: evaluating lazy labels
-    (and Django's ``get_FOO_display``, which hashes them) for every cell made a 10,000-row export
-    spend most of its time in gettext."""
-    return {value: str(label) for value, label in choices.choices}
-
-
-def _label(choices, value) -> str:
-    """The label of a choice value in the active language; "" for none."""
-    return _labels(choices, get_language()).get(value, value) if value else ""
-
-
 @dataclass(frozen=True)
 class Column:
     """One exported column: its header (translatable), width in characters, how a row's value is read
@@ -79,8 +65,8 @@ class Column:
 COLUMNS: list[Column] = [
     Column(gettext_lazy("工单编号"), 20, lambda r: r.number),
     Column(gettext_lazy("受理时间"), 17, lambda r: local_naive(r.received_at), True),
-    Column(gettext_lazy("渠道"), 8, lambda r: _label(Channel, r.channel)),
-    Column(gettext_lazy("诉求类型"), 8, lambda r: _label(RequestType, r.request_type)),
+    Column(gettext_lazy("渠道"), 8, lambda r: label_of(Channel, r.channel)),
+    Column(gettext_lazy("诉求类型"), 8, lambda r: label_of(RequestType, r.request_type)),
     Column(gettext_lazy("标题"), 30, lambda r: r.title),
     Column(gettext_lazy("诉求内容"), 60, lambda r: r.description),
     Column(gettext_lazy("诉求地址"), 30, lambda r: r.address),
@@ -88,20 +74,20 @@ COLUMNS: list[Column] = [
     Column(gettext_lazy("社区"), 12, lambda r: r.community.name if r.community else ""),
     Column(gettext_lazy("诉求分类"), 30, lambda r: r.category.full_name if r.category else ""),
     Column(gettext_lazy("主办单位"), 20, lambda r: r.lead_unit.name if r.lead_unit else ""),
-    Column(gettext_lazy("状态"), 10, lambda r: _label(State, r.state)),
+    Column(gettext_lazy("状态"), 10, lambda r: label_of(State, r.state)),
     Column(gettext_lazy("派单时间"), 17, lambda r: local_naive(r.dispatched_at), True),
     Column(gettext_lazy("截止时间"), 17, lambda r: local_naive(r.due_at), True),
     Column(gettext_lazy("是否超期"), 8, lambda r: gettext("是") if r.is_overdue else ""),
     Column(gettext_lazy("签收时间"), 17, lambda r: local_naive(r.accepted_at), True),
     Column(gettext_lazy("答复时间"), 17, lambda r: local_naive(r.replied_at), True),
     Column(gettext_lazy("办结时间"), 17, lambda r: local_naive(r.closed_at), True),
-    Column(gettext_lazy("办结方式"), 10, lambda r: _label(Resolution, r.resolution)),
+    Column(gettext_lazy("办结方式"), 10, lambda r: label_of(Resolution, r.resolution)),
     Column(gettext_lazy("督办级别"), 8, lambda r: str(_SUPERVISION.get(r.supervision_level, ""))),
     Column(gettext_lazy("红牌"), 6, lambda r: r.red_cards),
     Column(gettext_lazy("退单次数"), 8, lambda r: r.return_count),
     Column(gettext_lazy("重办次数"), 8, lambda r: r.reopen_count),
-    Column(gettext_lazy("服务满意度"), 10, lambda r: _label(Satisfaction, r.service_satisfaction)),
-    Column(gettext_lazy("结果满意度"), 10, lambda r: _label(Satisfaction, r.result_satisfaction)),
+    Column(gettext_lazy("服务满意度"), 10, lambda r: label_of(Satisfaction, r.service_satisfaction)),
+    Column(gettext_lazy("结果满意度"), 10, lambda r: label_of(Satisfaction, r.result_satisfaction)),
 ]
 # Never exported, whatever a column above might someday read (checked by the tests).
 PERSONAL_FIELDS = ("requester_name", "requester_phone")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from zhili.requests.choices import Action, Channel, Satisfaction, State
+from zhili.requests.choices import Action, Channel, Satisfaction, State, label_of
 from zhili.requests.models import RequestEvent, ServiceRequest
 from zhili.routing.models import DispatchRule
 
@@ -28,13 +28,6 @@ class TimelineEntry:
     to_state_label: str
     confidence_percent: str
     facts: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return choices(value).label
-    except ValueError:
-        return value
 
 
 def _local(text: str) -> str:
@@ -71,7 +64,7 @@ def _facts(action: str, data: dict, rules: dict[int, DispatchRule]) -> list[tupl
     decline's reason, are shown translated when the catalogue knows them). Unknown keys are not shown."""
     facts = []
     if "channel" in data:
-        facts.append((gettext("渠道"), _label(Channel, data["channel"])))
+        facts.append((gettext("渠道"), label_of(Channel, data["channel"])))
     if data.get("split_from"):
         facts.append((gettext("拆自"), data["split_from"]))
     if data.get("category"):
@@ -122,7 +115,7 @@ def _facts(action: str, data: dict, rules: dict[int, DispatchRule]) -> list[tupl
                 facts.append((label, _YES_NO.get(data[key], str(data[key]))))
         for key, label in (("service_satisfaction", gettext("服务满意度")), ("result_satisfaction", gettext("结果满意度"))):
             if data.get(key):
-                facts.append((label, _label(Satisfaction, data[key])))
+                facts.append((label, label_of(Satisfaction, data[key])))
     if action in (Action.URGE, Action.SUPERVISE, Action.ESCALATE) and data.get("level"):
         facts.append((gettext("督办级别"), {1: gettext("催办"), 2: gettext("督办"), 3: gettext("提级督办")}.get(data["level"], str(data["level"]))))
     if action == Action.RED_CARD and data.get("count"):
@@ -151,9 +144,9 @@ def timeline(request: ServiceRequest) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             event=event,
-            action_label=_label(Action, event.action),
-            from_state_label=_label(State, event.from_state) if event.from_state else "",
-            to_state_label=_label(State, event.to_state) if event.to_state else "",
+            action_label=label_of(Action, event.action),
+            from_state_label=label_of(State, event.from_state) if event.from_state else "",
+            to_state_label=label_of(State, event.to_state) if event.to_state else "",
             confidence_percent=f"{event.confidence * 100:.0f}%" if event.confidence is not None else "",
             facts=_facts(event.action, event.data if isinstance(event.data, dict) else {}, rules),
         )
