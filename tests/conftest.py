@@ -35,6 +35,22 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the test database is a file in this run's temporary folder, not Django's
+    in-memory default. With an in-memory database the browser tests' live server hands the
+    test thread's one connection to its request threads; two threads on one sqlite3 connection
+    deadlock as soon as a query calls a Python function (REGEXP, the date functions): one thread
+    waits for SQLite's connection mutex holding the GIL, the other for the GIL holding the mutex.
+    (CI hung for 90 minutes that way in the first browser test.) With a file every thread opens
+    its own connection, as the web server does in production."""
+    from django.db import connections
+
+    settings = connections["default"].settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        settings.setdefault("TEST", {})["NAME"] = str(Path(_VAR) / "test-zhili.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.core.management import call_command
 
