@@ -7,6 +7,8 @@ through the workflow; only set-up steps by the system (actor=None) are backdated
 """
 
 import datetime as dt
+import html as html_module
+import json
 import re
 
 import pytest
@@ -699,3 +701,29 @@ def test_inbox_pages_long_lists_and_counts_all_orders_to_accept(client_as, order
     assert len(first.context["rows"]) == 2 and first.context["to_accept"] == 3
     assert "共 3 件在办，其中待签收 3 件；第 1/2 页" in first.content.decode()
     assert len(client.get(INBOX_URL, {"page": 2}).context["rows"]) == 1
+
+
+def test_the_dispatch_form_carries_the_catalogue_unit_of_every_category(client_as, order):
+    """GIVEN an order waiting for a dispatcher, WHEN the dispatcher opens its page, THEN the
+    dispatch form's category select carries, for each category the catalogue covers at the
+    order's place, the unit find_lead_unit picks and its note (forms.js selects that unit when
+    the category is corrected), territorial rules included."""
+    obj = order("楼道照明损坏", unit_code=None)
+    page = client_as("dispatcher").get(page_url(obj)).content.decode()
+    form = page.split('id="act-dispatch"')[1].split("</form>")[0]
+    attribute = re.search(r'data-catalogue="([^"]*)"', form).group(1)
+    catalogue = {int(pk): value for pk, value in json.loads(html_module.unescape(attribute)).items()}
+    assert 'data-catalogue-unit="act-dispatch-lead_unit"' in form
+    checked = 0
+    for category in Category.objects.filter(code__in=["0102", "14", "1401", "03"]):
+        match = find_lead_unit(category, obj.subdistrict)
+        if match is None:
+            assert category.pk not in catalogue
+            continue
+        checked += 1
+        unit_pk, note = catalogue[category.pk]
+        assert unit_pk == match.lead_unit.pk and note == f"派单目录建议：{match.lead_unit.name}（规则 #{match.rule.pk}）"
+    assert checked >= 3
+    territorial = [c for c in Category.objects.all()
+                   if (m := find_lead_unit(c, obj.subdistrict)) is not None and m.rule.territorial]
+    assert territorial and catalogue[territorial[0].pk][0] == obj.subdistrict_id

@@ -163,6 +163,15 @@ def test_dispatcher_dispatches_from_the_queue(site):
     form = open_panel(page, "dispatch")
     catalogue = find_lead_unit(waiting.category, waiting.subdistrict).lead_unit
     assert form.locator("select[name=lead_unit]").input_value() == str(catalogue.pk)  # pre-filled
+    # Correcting the category brings the catalogue's unit for the new one, and back.
+    education = Category.objects.get(code="14")
+    other = find_lead_unit(education, waiting.subdistrict).lead_unit
+    assert other != catalogue
+    form.locator("select[name=category]").select_option(str(education.pk))
+    assert form.locator("select[name=lead_unit]").input_value() == str(other.pk)
+    assert f"派单目录建议：{other.name}" in form.locator("#act-dispatch-lead_unit_helptext").inner_text()
+    form.locator("select[name=category]").select_option(str(waiting.category_id))
+    assert form.locator("select[name=lead_unit]").input_value() == str(catalogue.pk)
     form.locator("input[name=note]").fill("按派单目录派单")
     site.shot(page, "dispatcher-2-dispatch-form")
     with page.expect_navigation():

@@ -10,6 +10,7 @@ the units, categories and knowledge articles are each queried once per page howe
 forms show them.
 """
 
+import json
 from functools import cached_property
 
 from django import forms
@@ -228,10 +229,26 @@ class DispatchForm(ActionForm):
         self.suggestion = match
         if match is not None:
             self.fields["lead_unit"].initial = match.lead_unit.pk
-            self.fields["lead_unit"].help_text = gettext("派单目录建议：%(unit)s（规则 #%(rule)s）") % {
-                "unit": match.lead_unit.name, "rule": match.rule.pk}
-        else:
-            self.fields["lead_unit"].help_text = _("派单目录中没有匹配的承办单位，请人工选择")
+        self.fields["lead_unit"].help_text = self.catalogue_note(match)
+        # A corrected category brings the catalogue's unit for it (forms.js reads this map):
+        # {category id: [unit id, note]}, the catalogue looked up in memory, no query.
+        suggestions = {}
+        for pk, category in self.ctx.categories.items():
+            found = find_lead_unit(category, obj.subdistrict)
+            if found is not None and found.lead_unit.pk in self.ctx.units:
+                suggestions[pk] = [found.lead_unit.pk, self.catalogue_note(found)]
+        self.fields["category"].widget.attrs.update({
+            "data-catalogue": json.dumps(suggestions, ensure_ascii=False, separators=(",", ":")),
+            "data-catalogue-none": str(self.catalogue_note(None)),
+            "data-catalogue-unit": self["lead_unit"].auto_id,
+        })
+
+    @staticmethod
+    def catalogue_note(match) -> str:
+        """The lead unit's help text: the catalogue's suggestion and its rule, or none found."""
+        if match is None:
+            return str(_("派单目录中没有匹配的承办单位，请人工选择"))
+        return gettext("派单目录建议：%(unit)s（规则 #%(rule)s）") % {"unit": match.lead_unit.name, "rule": match.rule.pk}
 
 
 class ReassignForm(ActionForm):

@@ -3,7 +3,10 @@
  * - a form returned with errors focuses its first invalid field;
  * - Ctrl+Enter (⌘+Enter) in a multi-line box submits its form (Enter adds a line there);
  * - /requests/<n>/#act-reopen opens that action's form;
- * - [data-check-all] ticks every checkbox named by its value (the inbox's 全选). */
+ * - [data-check-all] ticks every checkbox named by its value (the inbox's 全选);
+ * - the dispatch form's category select (data-catalogue: {category id: [unit id, note]}) picks
+ *   the dispatch catalogue's lead unit for a corrected category and shows its rule; with no rule
+ *   the chosen unit stays and the note says to choose by hand. */
 (function () {
   "use strict";
   var FIELDS = "input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea:not([disabled])";
@@ -31,6 +34,17 @@
     if (!all) { return; }
     document.querySelectorAll("input[type=checkbox][name='" + all.getAttribute("data-check-all") + "']")
       .forEach(function (box) { box.checked = all.checked; });
+  });
+
+  document.addEventListener("change", function (event) {
+    var category = event.target;
+    if (!category.matches || !category.matches("select[data-catalogue]")) { return; }
+    var unit = document.getElementById(category.getAttribute("data-catalogue-unit"));
+    if (!unit) { return; }
+    var found = JSON.parse(category.getAttribute("data-catalogue"))[category.value];
+    if (found) { unit.value = String(found[0]); }
+    var note = document.getElementById(unit.id + "_helptext");
+    if (note) { note.textContent = found ? found[1] : category.getAttribute("data-catalogue-none"); }
   });
 
   var open = document.querySelector(".action-panel.show");
