@@ -21,16 +21,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, demo knowledge base, train, import ~10,400 real messages, demo users and a day of their work
+demo-data: install ## migrate SQLite, load Lixia, taxonomy, calendar, demo knowledge base, train, import ~10,400 real messages (those without a reply as archived history), demo users and a day of their work
 	$(ZHILI) migrate --verbosity 0
 	$(ZHILI) calendar seed
 	$(ZHILI) load-taxonomy
 	$(ZHILI) load-district lixia --demo-aliases
 	$(ZHILI) load-knowledge --demo
 	$(ZHILI) train-classifier --if-missing
-	$(ZHILI) import-requests $(TIPDM)/fj2_sample_labeled.csv.xz --source tipdm-fj2-sample
-	$(ZHILI) import-requests $(TIPDM)/fj2_test_unlabeled.csv.xz --source tipdm-fj2-test
-	$(ZHILI) import-requests $(TIPDM)/fj3_messages_votes.csv.xz --source tipdm-fj3-votes
+	$(ZHILI) import-requests $(TIPDM)/fj2_sample_labeled.csv.xz --source tipdm-fj2-sample --history
+	$(ZHILI) import-requests $(TIPDM)/fj2_test_unlabeled.csv.xz --source tipdm-fj2-test --history
+	$(ZHILI) import-requests $(TIPDM)/fj3_messages_votes.csv.xz --source tipdm-fj3-votes --history
 	$(ZHILI) import-requests $(TIPDM)/fj4_messages_replies.csv.xz --source tipdm-fj4-replies
 	$(ZHILI) create-demo-users
 	$(ZHILI) demo-activity

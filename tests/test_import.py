@@ -59,14 +59,14 @@ def test_a_crash_half_way_can_be_rerun_without_duplicates(tmp_path, monkeypatch)
     real_store = importer._store
     calls = {"n": 0}
 
-    def crashing_store(parsed, suggestion, source):
+    def crashing_store(parsed, suggestion, source, history=False):
         calls["n"] += 1
         if calls["n"] == 2:
             # Fail inside the row's transaction, after part of its work was written.
             def boom(*args, **kwargs):
                 raise RuntimeError("断电")
             monkeypatch.setattr(importer.actions, "route", boom)
-        return real_store(parsed, suggestion, source)
+        return real_store(parsed, suggestion, source, history)
 
     monkeypatch.setattr(importer, "_store", crashing_store)
     with pytest.raises(RuntimeError):
@@ -278,3 +278,65 @@ def test_chinese_channel_and_type_labels_are_read_whatever_the_active_language(t
     assert (request.channel, request.request_type) == ("phone", "complaint")
     [problem] = report.problems
     assert "Phone" in problem.reason and "电话、网站" in problem.reason
+
+
+def test_history_rows_are_routed_at_their_dates_then_archived_out_of_every_worklist(tmp_path, model):
+    """GIVEN old messages (one with an official reply), WHEN imported with --history, THEN each is
+    received, classified and dispatched at its own date as live rows are, then closed by one
+    system 历史归档 event at the last moment the row knows; no inbox, queue or card reaches it,
+    it cannot be reopened, and a re-run adds nothing."""
+    import datetime as dt
+
+    from zhili.workflow import actions, cards
+    from zhili.workflow.errors import WorkflowError
+
+    replied = tmp_path / "replied.csv"
+    replied.write_text(
+        "external_id,title,description,received_at,address,reply,replied_at\n"
+        "h9,噪音扰民,夜间工地施工噪音很大。,2019-06-03 22:00,解放路街道某小区,已责成施工单位整改。,2019-06-05 10:00\n",
+        encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_requests", str(write_csv(tmp_path, GOOD)), "--source", "h", "--history",
+                 stdout=out, stderr=io.StringIO())
+    assert "新建 3（历史归档 3）" in out.getvalue()
+    report = import_file(replied, source="h2", history=True)
+    assert (report.created, report.archived, report.dispatched, report.queued) == (1, 1, 0, 0)
+
+    school = ServiceRequest.objects.get(source="h", external_id="101")
+    assert (school.state, school.resolution, school.lead_unit.code) == (State.CLOSED, "archived", "370102-D03")
+    assert list(school.events.values_list("action", flat=True)) == [
+        Action.INTAKE, Action.CLASSIFY, Action.DISPATCH, Action.ARCHIVE]
+    archive = school.events.get(action=Action.ARCHIVE)
+    assert (archive.actor, archive.at, school.closed_at) == (None, school.received_at, school.received_at)
+    assert archive.note == "历史数据导入，来源未记录处理结果"
+    noise = ServiceRequest.objects.get(source="h2")
+    assert [e.action for e in noise.events.order_by("seq")][-2:] == [Action.REPLY, Action.ARCHIVE]
+    assert noise.closed_at == noise.events.get(action=Action.REPLY).at
+
+    assert not ServiceRequest.objects.filter(source__in=["h", "h2"], state__in=State.open_states()).exists()
+    run = cards.issue_cards(now=dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC))
+    assert (run.yellow, run.red) == (0, 0)
+    with pytest.raises(WorkflowError):
+        actions.reopen(school, actor=user_named("dispatcher"), note="重办")
+    events = RequestEvent.objects.count()
+    assert import_file(write_csv(tmp_path, GOOD), source="h", history=True).existing == 3
+    assert RequestEvent.objects.count() == events
+
+
+def test_only_the_system_archives_and_only_from_a_state_with_work_left(make_request):
+    from zhili.workflow import actions
+    from zhili.workflow.actions import allowed_actions
+    from zhili.workflow.errors import WorkflowError
+
+    obj = make_request()
+    assert Action.ARCHIVE not in allowed_actions(obj, user_named("admin"))
+    actions.archive(obj, at=obj.received_at)
+    with pytest.raises(WorkflowError):
+        actions.archive(obj, at=obj.received_at)  # closed: nothing left to archive
+    assert obj.events.filter(action=Action.ARCHIVE).count() == 1
+
+
+def user_named(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)

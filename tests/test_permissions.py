@@ -53,6 +53,7 @@ EXPECTED = {
     Action.YELLOW_CARD: set(),
     Action.RED_CARD: set(),
     Action.REFINE: set(),  # the worker's second classification: the system only
+    Action.ARCHIVE: set(),  # import --history: the system only
     Action.CLOSE: HOTLINE,
     Action.MERGE: HOTLINE,
     Action.SPLIT: DISPATCH,

@@ -22,13 +22,13 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 
 from zhili.inputs import PLAUSIBLE_YEARS
-from zhili.requests.choices import Channel, RequestType
+from zhili.requests.choices import Action, Channel, RequestType, State
 from zhili.requests.models import ServiceRequest
 from zhili.routing.dispatch import find_lead_unit
 from zhili.routing.suggest import suggest_many
 from zhili.taxonomy.models import Category
 from zhili.workcalendar.service import LOCAL_TZ
-from zhili.workflow import actions
+from zhili.workflow import actions, rules
 from zhili.workflow.errors import WorkflowError
 
 from .reader import Row, read_rows
@@ -86,6 +86,7 @@ class ImportReport:
     existing: int = 0
     dispatched: int = 0
     queued: int = 0
+    archived: int = 0  # closed as history (import_file(history=True))
     problems: list[Problem] = field(default_factory=list)
     skipped_sheets: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
@@ -242,8 +243,9 @@ def parse_row(row: Row, categories: dict[str, Category]) -> ParsedRow:
     return ParsedRow(row, external_id, title, description, received_at, fields, category, reply, replied_at)
 
 
-def _store(parsed: ParsedRow, suggestion, source: str) -> str:
-    """Intake, route and (for historical rows) the unit's reply, in one transaction."""
+def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) -> str:
+    """Intake, route and (for historical rows) the unit's reply, in one transaction; with
+    ``history``, then 历史归档 at the last moment the row knows (its reply, else its receipt)."""
     f = parsed.fields
     category = parsed.category or suggestion.category
     match = find_lead_unit(category, suggestion.subdistrict) if category else None
@@ -269,6 +271,8 @@ def _store(parsed: ParsedRow, suggestion, source: str) -> str:
         if parsed.reply and request.lead_unit_id:
             actions.accept(request, at=parsed.received_at)
             actions.reply(request, parsed.reply, at=parsed.replied_at)
+        if history and request.state in rules.TRANSITIONS[Action.ARCHIVE].sources:
+            actions.archive(request, at=parsed.replied_at if parsed.reply and request.lead_unit_id else parsed.received_at)
     return request.state
 
 
@@ -278,9 +282,15 @@ def _batches(rows: list, size: int) -> Iterator[list]:
 
 
 def import_file(path: Path | str, *, source: str | None = None, encoding: str = "utf-8",
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[int], None] | None = None, history: bool = False) -> ImportReport:
     """Import every row of a CSV or XLSX file. Returns the report; raises ImportFileError when the
-    file as a whole cannot be read. ``progress(n)`` is called after each n rows handled."""
+    file as a whole cannot be read. ``progress(n)`` is called after each n rows handled.
+
+    ``history``: the rows are past matters whose handling the file does not record (e.g. the
+    TipDM messages of 2010–2020). Each goes through intake and routing at its own date as usual,
+    then is closed by the workflow's 历史归档 step: it counts in volumes, categories, places and
+    hotspots, but reaches no inbox, gets no yellow/red cards and is not in the 三率. Without it a
+    row is live work: dispatched orders wait for their units from their received date on."""
     path = Path(path)
     source = source or path.name.split(".")[0]
     table = read_rows(path, encoding)
@@ -312,7 +322,7 @@ def import_file(path: Path | str, *, source: str | None = None, encoding: str = 
         suggestions = suggest_many([(p.title, p.description, p.fields["address"]) for p in new_rows])
         for parsed, suggestion in zip(new_rows, suggestions, strict=True):
             try:
-                state = _store(parsed, suggestion, source)
+                state = _store(parsed, suggestion, source, history)
             except WorkflowError as exc:
                 report.problems.append(Problem(parsed.row.sheet, parsed.row.number, exc.field or "", exc.message))
                 continue
@@ -322,7 +332,9 @@ def import_file(path: Path | str, *, source: str | None = None, encoding: str = 
                                                f"数据库拒绝保存此行：{str(exc).splitlines()[0][:120]}"))
                 continue
             report.created += 1
-            if state == "pending_dispatch":
+            if state == State.CLOSED:
+                report.archived += 1
+            elif state == State.PENDING_DISPATCH:
                 report.queued += 1
             else:
                 report.dispatched += 1

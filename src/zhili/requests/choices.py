@@ -98,6 +98,8 @@ class Resolution(models.TextChoices):
     RESOLVED_AT_INTAKE = "resolved_at_intake", pgettext_lazy("resolution", "直办")
     STOPPED = "stopped", pgettext_lazy("resolution", "不再办理")
     MERGED = "merged", pgettext_lazy("resolution", "随主单办结")
+    # A message imported as history whose handling the source does not record (import --history).
+    ARCHIVED = "archived", pgettext_lazy("resolution", "历史归档")
 
 
 class Action(models.TextChoices):
@@ -136,3 +138,5 @@ class Action(models.TextChoices):
     SPLIT = "split", pgettext_lazy("action", "拆单")
     # The worker's accurate model re-checks the intake classification (zhili.workflow.tasks).
     REFINE = "refine", pgettext_lazy("action", "复核分类")
+    # An imported historical message closed as a record of the past (import --history).
+    ARCHIVE = "archive", pgettext_lazy("action", "历史归档")

@@ -453,6 +453,16 @@ def close(request, *, actor=None, at=None, note: str = "", expected_version=None
     return event
 
 
+def archive(request, *, at: dt.datetime) -> RequestEvent:
+    """历史归档: closes an imported historical message as a record of the past (system only,
+    ``at`` the last moment the source knows, e.g. its reply time). Its handling is not in the
+    source, so it is not counted as replied (resolution ``archived``), cannot be reopened, gets no
+    cards and never reaches an inbox. Raises ``StateError`` from a closed, merged, split or
+    declined state (nothing to archive)."""
+    return apply(request, Action.ARCHIVE, None, at=at, note=recorded(gettext_noop("历史数据导入，来源未记录处理结果")),
+                 changes={"closed_at": at, "resolution": Resolution.ARCHIVED})
+
+
 def reopen(request, *, actor, note: str, expected_version=None) -> RequestEvent:
     """重办 (JN 27, SD17): back to the same unit with a new deadline from now."""
     if request.state == State.CLOSED and request.resolution != Resolution.REPLIED:

@@ -131,5 +131,9 @@ TRANSITIONS: dict[str, Transition] = {
         # an order no person has classified, dispatched or accepted (actions.refine_classification).
         _t(Action.REFINE, list(S), None, {SYSTEM},
            rule="精确模型复核受理分类：只改尚未经人工分类、派单或签收的工单"),
+        # A message imported as history (import-requests --history) whose handling the source does
+        # not record is closed as a record of the past: no cards, no inbox, not in the 三率.
+        _t(Action.ARCHIVE, [S.RECEIVED, S.PENDING_DISPATCH, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED], S.CLOSED,
+           {SYSTEM}, rule="历史数据导入：来源未记录处理结果的，按历史记录归档"),
     ]
 }
