@@ -208,7 +208,7 @@ def test_with_the_english_cookie_the_request_list_is_english(client_as, make_req
     make_request()
     html = _english(client_as("dispatcher")).get(reverse("web:request-list")).content.decode()
     assert '<html lang="en">' in html
-    for text in ("Work orders", "Dispatch queue", "Dashboard", "Sign out", "Number", "Lead unit",
+    for text in ("Work orders", "Hotline worklists", "Dashboard", "Sign out", "Number", "Lead unit",
                  "Awaiting dispatch", "1 work order", "Export Excel"):
         assert text in html
     assert "工单列表" not in html and "退出" not in html

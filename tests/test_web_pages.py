@@ -111,7 +111,7 @@ def test_navigation_shows_name_and_a_post_logout_form(client_as):
     html = client_as("dispatcher").get(LIST_URL).content.decode()
     assert "李派单" in html
     assert re.search(r'<form method="post" action="/accounts/logout/"', html)
-    assert "待派单" in html and "数据看板" in html
+    assert "热线待办" in html and "数据看板" in html
     assert 'href="/admin/"' not in html  # 管理 only for administrators
 
 
@@ -282,6 +282,52 @@ def test_queue_keeps_the_other_filters(client_as, four_orders, unit):
     client = client_as("operator")
     assert numbers_in(client.get(QUEUE_URL, {"subdistrict": unit("370102007").pk})) == {four_orders["B"].number}
     assert numbers_in(client.get(QUEUE_URL, {"subdistrict": unit("370102001").pk})) == set()
+
+
+def test_the_hotline_worklists_each_list_their_orders_with_the_reason_and_a_count(client_as, order, user):
+    """GIVEN one order in each hotline worklist (queued for a dispatcher, returned by its unit,
+    with an extension requested, replied, awaiting follow-up), WHEN the dispatcher opens each tab
+    of 热线待办, THEN it lists exactly that order with the note of the step that put it there,
+    and every tab shows its count."""
+    lead = user("zhujian_lead")
+    queued = order("井盖缺失", queue=True)
+    returned = order("路灯不亮", category="0101", unit_code="370102-D09")
+    actions.return_to_hotline(returned, "路灯属城管局管理，非本单位职责", actor=lead)
+    extended = order("道路破损", category="0101", unit_code="370102-D09")
+    actions.accept(extended)
+    actions.request_extension(extended, 3, "需协调管线单位同步施工", actor=lead)
+    replied = order("楼道积水", category="0101", unit_code="370102-D09", reply="已疏通排水管道")
+    awaiting = order("小区绿化", category="0101", unit_code="370102-D09", reply="已补种绿植")
+    actions.approve_review(awaiting, actor=user("operator"))
+
+    client = client_as("dispatcher")
+    expected = {"dispatch": (queued, "置信度不足"), "returned": (returned, "路灯属城管局管理，非本单位职责"),
+                "extension": (extended, "需协调管线单位同步施工"), "review": (replied, "已疏通排水管道"),
+                "follow_up": (awaiting, None)}
+    for tab, (obj, reason) in expected.items():
+        response = client.get(QUEUE_URL, {"tab": tab})
+        html = response.content.decode()
+        assert numbers_in(response) == {obj.number}, tab
+        if reason:
+            assert f'title="{reason}"' in html, tab
+        for other in expected:
+            assert re.search(rf'data-tab="{other}">[^<]*<span class="badge[^"]*">1</span>', html), (tab, other)
+    assert numbers_in(client.get(QUEUE_URL)) == {queued.number}  # the default tab
+    assert numbers_in(client.get(QUEUE_URL, {"tab": "returned", "state": "pending_dispatch"})) == {returned.number}
+
+
+def test_the_hotline_worklist_export_follows_the_tab(client_as, order, user):
+    import io
+
+    import openpyxl
+
+    returned = order("路灯不亮", category="0101", unit_code="370102-D09")
+    actions.return_to_hotline(returned, "非本单位职责", actor=user("zhujian_lead"))
+    order("井盖缺失", queue=True)
+    response = client_as("dispatcher").get(reverse("web:export-queue"), {"tab": "returned"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.title == "退单待审核"
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [returned.number]
 
 
 @pytest.mark.parametrize(("username", "status"), [

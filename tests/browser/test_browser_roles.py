@@ -153,7 +153,7 @@ def test_operator_takes_a_call_with_the_keyboard_only_and_sees_suggestions(site,
 def test_dispatcher_dispatches_from_the_queue(site):
     waiting = order("人行道地砖松动", unit_code=None)
     page = site.login("dispatcher")
-    page.get_by_role("link", name="待派单").click()
+    page.get_by_role("link", name="热线待办").click()
     page.get_by_role("link", name=waiting.title).wait_for()
     site.shot(page, "dispatcher-1-queue")
     with page.expect_download() as download:

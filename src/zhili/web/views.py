@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext
 
 from zhili.organisation.roles import has_role
-from zhili.requests.choices import Action, State
+from zhili.requests.choices import Action
 from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
 from zhili.requests.privacy import may_reveal
@@ -21,22 +21,25 @@ from .dashboard import dashboard_data
 from .forms import RevealForm
 from .steps import action_panels
 from .timeline import timeline
+from .worklists import HOTLINE_QUEUES, queue_counts, queue_tab
 
 PAGE_SIZE = 50
 
 
-def _list_page(request, *, title: str, preset_state: str | None = None, ordering=None):
-    """The request list, filtered by the GET parameters (and a preset state), 50 a page.
+def _list_page(request, *, title: str, queue=None):
+    """The request list, filtered by the GET parameters, 50 a page; with ``queue`` (a
+    ``worklists.QueueTab``) one of the hotline's worklists, its tabs with their counts above.
 
     An invalid filter (e.g. an unknown unit id) shows no rows and the form's errors, never the
     unfiltered list.
     """
     data = request.GET.copy()
-    if preset_state:
-        data["state"] = preset_state
     queryset = ServiceRequest.objects.visible_to(request.user).with_related()
-    if ordering:
-        queryset = queryset.order_by(*ordering)
+    counts = {}
+    if queue is not None:
+        data.pop("state", None)  # the tab decides the state
+        counts = queue_counts(queryset)
+        queryset = queue.rows(queryset)
     filterset = ServiceRequestFilterSet(data, queryset=queryset)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -45,8 +48,9 @@ def _list_page(request, *, title: str, preset_state: str | None = None, ordering
         "filterset": filterset,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "preset_state": preset_state,
-        "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "queue": queue,
+        "tabs": [(tab, counts.get(tab.key, 0)) for tab in HOTLINE_QUEUES] if queue is not None else [],
+        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "tab")),
     })
 
 
@@ -58,11 +62,13 @@ def request_list(request):
 
 @login_required
 def dispatch_queue(request):
-    """待派单: orders waiting for a dispatcher, oldest first (dispatcher, operator, admin)."""
+    """热线待办: the hotline's worklists (``?tab=``: dispatch 待派单, returned 退单待审核, extension
+    延期待审批, review 答复待审核, follow_up 待回访), oldest first, each with its reason column
+    (dispatcher, operator, admin)."""
     if not has_role(request.user, *QUEUE_ROLES):
-        raise PermissionDenied(gettext("只有派单员、话务员和管理员可以查看待派单队列"))
-    return _list_page(request, title=pgettext("navigation", "待派单"), preset_state=State.PENDING_DISPATCH,
-                      ordering=("received_at", "id"))
+        raise PermissionDenied(gettext("只有派单员、话务员和管理员可以查看热线待办"))
+    tab = queue_tab(request.GET.get("tab"))
+    return _list_page(request, title=str(tab.label), queue=tab)
 
 
 def visible_request(request, number: str) -> ServiceRequest:

@@ -19,24 +19,22 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from zhili.organisation.roles import has_role
-from zhili.requests.choices import State
 from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
 
 from .context_processors import BOARD_ROLES, INBOX_ROLES, QUEUE_ROLES
 from .export import board_querysets, xlsx_response
-from .worklists import inbox_queryset, user_units
+from .worklists import inbox_queryset, queue_tab, user_units
 
 
-def _filtered(request, *, preset_state: str | None = None, ordering=None):
-    """The list's queryset with the GET filters applied (as ``views._list_page``), or a 400
-    response naming the invalid filters."""
+def _filtered(request, *, queue=None):
+    """The list's queryset with the GET filters applied (as ``views._list_page``; with ``queue``
+    one of the hotline's worklists), or a 400 response naming the invalid filters."""
     data = request.GET.copy()
-    if preset_state:
-        data["state"] = preset_state
     queryset = ServiceRequest.objects.visible_to(request.user)
-    if ordering:
-        queryset = queryset.order_by(*ordering)
+    if queue is not None:
+        data.pop("state", None)
+        queryset = queue.rows(queryset)
     filterset = ServiceRequestFilterSet(data, queryset=queryset)
     if not filterset.is_valid():
         errors = gettext("；").join(str(e) for errors in filterset.errors.values() for e in errors)
@@ -56,11 +54,13 @@ def export_list(request):
 @login_required
 @require_GET
 def export_queue(request):
-    """待派单 as .xlsx (dispatcher, operator, administrator), filtered like the page."""
+    """One of the hotline's worklists (``?tab=``, default 待派单) as .xlsx (dispatcher, operator,
+    administrator), filtered like the page."""
     if not has_role(request.user, *QUEUE_ROLES):
-        raise PermissionDenied(gettext("只有派单员、话务员和管理员可以导出待派单队列"))
-    rows, refused = _filtered(request, preset_state=State.PENDING_DISPATCH, ordering=("received_at", "id"))
-    return refused or xlsx_response([(gettext("待派单"), rows)], gettext("待派单"))
+        raise PermissionDenied(gettext("只有派单员、话务员和管理员可以导出热线待办"))
+    queue = queue_tab(request.GET.get("tab"))
+    rows, refused = _filtered(request, queue=queue)
+    return refused or xlsx_response([(str(queue.label), rows)], str(queue.label))
 
 
 @login_required

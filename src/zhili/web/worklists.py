@@ -6,20 +6,22 @@
 - ``accept_many(user, picks)``: 批量签收, each order through ``actions.accept`` with its own
   version; returns what succeeded and what failed, and why.
 - ``board_sections(user)``: the supervision board's sections.
+- ``HOTLINE_QUEUES`` / ``queue_tab(key)`` / ``queue_counts(qs)``: the hotline's own worklists
+  (待派单, 退单待审核, 延期待审批, 答复待审核, 待回访), the tabs of the queue page.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from zhili.organisation.models import Unit
 from zhili.organisation.roles import unit_ids_of
 from zhili.organisation.subtree import within
 from zhili.requests.choices import Action, Satisfaction, State
-from zhili.requests.models import Reminder, ServiceRequest
+from zhili.requests.models import Reminder, RequestEvent, ServiceRequest
 from zhili.workcalendar import service as calendar
 from zhili.workflow import actions
 from zhili.workflow.actions import allowed_actions
@@ -32,6 +34,57 @@ from .steps import STEPS, SUPERVISION_ACTIONS
 # review), in progress, or replied / stop requested (awaiting the hotline's review).
 INBOX_STATES = [State.DISPATCHED, State.RETURNED, State.IN_PROGRESS, State.REPLIED, State.STOP_REQUESTED]
 BOARD_ROWS = 20  # rows per board section; the heading gives the full count
+
+
+@dataclass(frozen=True)
+class QueueTab:
+    """One of the hotline's worklists: which orders (``condition``), in which order, and the
+    event whose note is shown as the reason (the unit's 退单 reason, the extension's reason …)."""
+
+    key: str
+    label: object
+    condition: Q
+    reason_actions: tuple[str, ...] = ()
+    reason_label: object = ""
+    ordering: tuple[str, ...] = ("received_at", "id")
+
+    def rows(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` narrowed to this worklist, oldest first, each row with ``reason`` (the
+        latest note of ``reason_actions``; one subquery, no query per row)."""
+        rows = queryset.filter(self.condition).order_by(*self.ordering)
+        if self.reason_actions:
+            latest = (RequestEvent.objects.filter(request=OuterRef("pk"), action__in=self.reason_actions)
+                      .order_by("-seq").values("note")[:1])
+            rows = rows.annotate(reason=Subquery(latest))
+        return rows
+
+
+# The hotline's worklists (domain.md §1): the dispatcher's 派单 (低置信度 and the like, with the
+# reason it was queued), 异议审核 of returns (the unit's reason) and 延期审批; the review of
+# replies and stop requests (JN 27), and the follow-ups (BJ 23). First tab: the default.
+HOTLINE_QUEUES = [
+    QueueTab("dispatch", pgettext_lazy("navigation", "待派单"), Q(state=State.PENDING_DISPATCH),
+             (Action.QUEUE_FOR_DISPATCH,), gettext_lazy("转人工原因")),
+    QueueTab("returned", gettext_lazy("退单待审核"), Q(state=State.RETURNED), (Action.RETURN,),
+             gettext_lazy("退单理由")),
+    QueueTab("extension", gettext_lazy("延期待审批"),
+             Q(pending_extension_days__gt=0, state__in=State.open_states()), (Action.REQUEST_EXTENSION,),
+             gettext_lazy("延期理由"), ("due_at", "id")),
+    QueueTab("review", gettext_lazy("答复待审核"), Q(state__in=[State.REPLIED, State.STOP_REQUESTED]),
+             (Action.REPLY, Action.REQUEST_STOP), gettext_lazy("答复 / 不再办理说明"), ("replied_at", "id")),
+    QueueTab("follow_up", gettext_lazy("待回访"), Q(state=State.AWAITING_FOLLOW_UP), (), "", ("replied_at", "id")),
+]
+_QUEUES = {tab.key: tab for tab in HOTLINE_QUEUES}
+
+
+def queue_tab(key: str | None) -> QueueTab:
+    """The worklist named ``key``; the first (待派单) for a missing or unknown key."""
+    return _QUEUES.get(key or "", HOTLINE_QUEUES[0])
+
+
+def queue_counts(queryset: QuerySet) -> dict[str, int]:
+    """{tab key: number of orders} over ``queryset`` (the user's visible orders), one query."""
+    return queryset.order_by().aggregate(**{tab.key: Count("pk", filter=tab.condition) for tab in HOTLINE_QUEUES})
 
 
 def user_units(user) -> list[Unit]:
