@@ -8,6 +8,7 @@ through the workflow; only set-up steps by the system (actor=None) are backdated
 
 import datetime as dt
 import html as html_module
+import io
 import json
 import re
 
@@ -16,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from zhili.knowledge.models import KnowledgeArticle
 from zhili.requests.choices import Action, Resolution, State
@@ -620,6 +622,43 @@ def test_board_sections_list_their_orders(client_as, board_orders):
     for title in ["超期未办结", "红牌", "多次退单", "重办", "结果不满意"]:
         assert f">{title}</h2>" in html
     assert o["quiet"].number not in html
+
+
+def test_the_board_filters_by_lead_unit_and_pages_one_section(client_as, order, board_orders, unit, monkeypatch):
+    """GIVEN overdue orders of 住建局 and one of 教体局, WHEN the board is filtered by 教体局,
+    THEN every section holds only 教体局's orders; WHEN one section is opened alone, THEN its
+    orders are paged (here 2 a page) and the links keep the filter."""
+    from zhili.web import worklists
+
+    past = timezone.now() - dt.timedelta(days=20)
+    school = order("学校超期件", at=past, unit_code="370102-D03", category="14")
+    client = client_as("supervisor")
+    jiaoti = unit("370102-D03")
+    filtered = client.get(BOARD_URL, {"unit": jiaoti.pk}).context["sections"]
+    assert {s.key: [r.obj.number for r in s.rows] for s in filtered} == {
+        "overdue": [school.number], "red": [], "returned": [], "reopened": [], "dissatisfied": []}
+    for i in range(3):
+        order(f"超期 {i}", at=past)
+    monkeypatch.setattr(worklists, "BOARD_PAGE_ROWS", 2)
+    zhujian = unit("370102-D09")
+    first = client.get(BOARD_URL, {"section": "overdue", "unit": zhujian.pk})
+    (section,) = first.context["sections"]
+    assert (section.key, section.total, len(section.rows)) == ("overdue", 4, 2)
+    html = first.content.decode()
+    assert f"?section=overdue&amp;unit={zhujian.pk}&amp;page=2" in html
+    second = client.get(BOARD_URL, {"section": "overdue", "unit": zhujian.pk, "page": 2}).context["sections"][0]
+    numbers = [r.obj.number for r in section.rows] + [r.obj.number for r in second.rows]
+    assert len(set(numbers)) == 4 and school.number not in numbers and board_orders["overdue"].number in numbers
+    all_link = client.get(BOARD_URL).content.decode()
+    assert 'data-section-all="overdue"' not in all_link  # 5 orders fit the first view
+    assert client.get(BOARD_URL, {"section": "nope"}).status_code == 404
+    refused = client.get(BOARD_URL, {"unit": "999999"})
+    assert refused.context["sections"] == [] and "没有这个承办单位" in refused.content.decode()
+    export = client.get(reverse("web:export-board"), {"unit": jiaoti.pk, "section": "overdue"})
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [school.number]
+    assert client.get(reverse("web:export-board"), {"unit": "abc"}).status_code == 400
 
 
 @pytest.mark.parametrize(("username", "expected"), [

@@ -9,7 +9,6 @@
 - ``write_xlsx(sheets, file)``: openpyxl's write-only workbook, rows streamed from each
   queryset with ``iterator()`` (one query per sheet, whatever the number of rows; memory stays
   flat), into a temporary file that ``xlsx_response`` streams to the browser in blocks.
-- ``board_querysets(user)``: the supervision board's sections as full querysets.
 """
 
 import datetime as dt
@@ -19,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -162,20 +161,3 @@ def xlsx_response(sheets: list[tuple[str, QuerySet]], name: str) -> FileResponse
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Cache-Control"] = "no-store"
     return response
-
-
-def board_querysets(user, now: dt.datetime | None = None) -> list[tuple[str, str, QuerySet]]:
-    """(key, title, queryset) of each supervision board section, over the orders ``user`` may
-    see, in the board's order. Mirrors ``worklists.board_sections`` (which builds the same
-    querysets but only returns their first rows); a test keeps the two in step."""
-    now = now or timezone.now()
-    base = ServiceRequest.objects.visible_to(user)
-    not_final = ~Q(state__in=State.final_states())
-    return [
-        ("overdue", gettext("超期未办结"), base.overdue(now).order_by("due_at", "id")),
-        ("red", gettext("红牌"), base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
-        ("returned", gettext("多次退单"), base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
-        ("reopened", gettext("重办"), base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
-        ("dissatisfied", gettext("结果不满意"),
-         base.filter(result_satisfaction=Satisfaction.DISSATISFIED).order_by("-updated_at", "-id")),
-    ]

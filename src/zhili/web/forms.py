@@ -389,3 +389,13 @@ class RevealForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "reveal-%s")
         super().__init__(*args, **kwargs)
+
+
+class BoardFilterForm(forms.Form):
+    """The supervision board's filter (GET): the lead unit, a department or a subdistrict (its
+    communities included). Empty: every order the user may see."""
+
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.filter(kind__in=LEAD_UNIT_KINDS).order_by("kind", "code"), required=False,
+        label=_("主办单位"), empty_label=_("全部单位"),
+        error_messages={"invalid_choice": _("没有这个承办单位，请从列表中选择")})

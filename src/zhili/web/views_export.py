@@ -23,8 +23,9 @@ from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
 
 from .context_processors import BOARD_ROLES, INBOX_ROLES, QUEUE_ROLES
-from .export import board_querysets, xlsx_response
-from .worklists import inbox_queryset, queue_tab, user_units
+from .export import xlsx_response
+from .forms import BoardFilterForm
+from .worklists import board_querysets, inbox_queryset, queue_tab, user_units
 
 
 def _filtered(request, *, queue=None):
@@ -77,10 +78,15 @@ def export_inbox(request):
 @require_GET
 def export_board(request):
     """督办看板 as .xlsx: ``?section=overdue|red|returned|reopened|dissatisfied`` for one
-    section, or all five, one sheet each (supervision roles)."""
+    section, or all five, one sheet each (supervision roles); ``?unit=`` as on the board."""
     if not has_role(request.user, *BOARD_ROLES):
         raise PermissionDenied(gettext("督办看板只对督办员、区领导、派单员和管理员开放"))
-    sections = board_querysets(request.user)
+    form = BoardFilterForm(request.GET or None)
+    if form.errors:
+        return HttpResponseBadRequest(gettext("筛选条件无效：%(errors)s") % {
+            "errors": gettext("；").join(str(e) for errors in form.errors.values() for e in errors)},
+            content_type="text/plain; charset=utf-8")
+    sections = board_querysets(request.user, unit=form.cleaned_data["unit"] if form.is_valid() else None)
     key = request.GET.get("section", "")
     if key:
         sections = [s for s in sections if s[0] == key]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
@@ -16,7 +17,9 @@ from zhili.organisation.roles import has_role
 from zhili.requests.choices import State
 
 from .context_processors import BOARD_ROLES, INBOX_ROLES
+from .forms import BoardFilterForm
 from .worklists import (
+    BOARD_KEYS,
     accept_many,
     board_sections,
     inbox_queryset,
@@ -92,4 +95,11 @@ def supervision_board(request):
     returned twice or more, reopened and dissatisfied orders, with 催办/督办/提级督办 buttons."""
     if not has_role(request.user, *BOARD_ROLES):
         raise PermissionDenied(gettext("督办看板只对督办员、区领导、派单员和管理员开放"))
-    return render(request, "web/supervision.html", {"sections": board_sections(request.user)})
+    section = request.GET.get("section") or None
+    if section is not None and section not in BOARD_KEYS:
+        raise Http404(gettext("没有这个看板分区"))
+    form = BoardFilterForm(request.GET or None)
+    unit = form.cleaned_data["unit"] if form.is_valid() else None
+    sections = [] if form.errors else board_sections(request.user, unit=unit, section=section,
+                                                      page=request.GET.get("page") or 1)
+    return render(request, "web/supervision.html", {"sections": sections, "form": form, "section": section})

@@ -13,6 +13,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
@@ -33,7 +34,8 @@ from .steps import STEPS, SUPERVISION_ACTIONS
 # States in which an order is on a unit's desk: to accept, returned (awaiting the hotline's
 # review), in progress, or replied / stop requested (awaiting the hotline's review).
 INBOX_STATES = [State.DISPATCHED, State.RETURNED, State.IN_PROGRESS, State.REPLIED, State.STOP_REQUESTED]
-BOARD_ROWS = 20  # rows per board section; the heading gives the full count
+BOARD_ROWS = 20  # rows per board section; the heading gives the full count and a link to all
+BOARD_PAGE_ROWS = 50  # rows a page when one section is shown alone
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,8 @@ class BoardSection:
     metric: str  # the heading of the section's own column
     total: int
     rows: list[BoardRow]
+    page: object = None  # the Django page when one section is shown page by page
+    page_range: list = field(default_factory=list)  # its elided page numbers
 
 
 def _metric(key: str, obj: ServiceRequest, now: dt.datetime) -> str:
@@ -206,29 +210,69 @@ def _metric(key: str, obj: ServiceRequest, now: dt.datetime) -> str:
     return ngettext("%(count)d 次", "%(count)d 次", count) % {"count": count}
 
 
-def board_sections(user, now: dt.datetime | None = None) -> list[BoardSection]:
-    """The board's five sections over the orders ``user`` may see, each with its total and its
-    first ``BOARD_ROWS`` rows, and per row the supervision steps the user may take now."""
+def board_querysets(user, now: dt.datetime | None = None, unit: Unit | None = None) -> list[tuple[str, str, QuerySet]]:
+    """(key, title, queryset) of each supervision board section over the orders ``user`` may see
+    (led by ``unit`` or a unit under it, when given), in the board's order: the one definition
+    behind the board and its Excel export."""
     now = now or timezone.now()
     base = ServiceRequest.objects.visible_to(user).with_related()
+    if unit is not None:
+        base = base.filter(_in_units([unit], "lead_unit"))
     not_final = ~Q(state__in=State.final_states())
-    specs = [
-        ("overdue", gettext("超期未办结"), gettext("超过截止时间仍未答复"), gettext("超期"), base.overdue(now).order_by("due_at", "id")),
-        ("red", gettext("红牌"), gettext("已被出示红牌（超期）"), gettext("红牌"),
-         base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
-        ("returned", gettext("多次退单"), gettext("退单两次及以上"), gettext("退单"),
-         base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
-        ("reopened", gettext("重办"), gettext("经重办仍未办结"), gettext("重办"),
-         base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
-        ("dissatisfied", gettext("结果不满意"), gettext("回访结果不满意（尚未重办）"), gettext("服务满意度"),
+    return [
+        ("overdue", gettext("超期未办结"), base.overdue(now).order_by("due_at", "id")),
+        ("red", gettext("红牌"), base.filter(not_final, red_cards__gt=0).order_by("-red_cards", "due_at", "id")),
+        ("returned", gettext("多次退单"), base.filter(not_final, return_count__gte=2).order_by("-return_count", "id")),
+        ("reopened", gettext("重办"), base.filter(not_final, reopen_count__gt=0).order_by("-reopen_count", "due_at", "id")),
+        ("dissatisfied", gettext("结果不满意"),
          base.filter(result_satisfaction=Satisfaction.DISSATISFIED).order_by("-updated_at", "-id")),
     ]
+
+
+BOARD_KEYS = ("overdue", "red", "returned", "reopened", "dissatisfied")
+
+
+def _board_texts() -> dict[str, tuple[str, str]]:
+    return {
+        "overdue": (gettext("超过截止时间仍未答复"), gettext("超期")),
+        "red": (gettext("已被出示红牌（超期）"), gettext("红牌")),
+        "returned": (gettext("退单两次及以上"), gettext("退单")),
+        "reopened": (gettext("经重办仍未办结"), gettext("重办")),
+        "dissatisfied": (gettext("回访结果不满意（尚未重办）"), gettext("服务满意度")),
+    }
+
+
+def board_sections(user, now: dt.datetime | None = None, *, unit: Unit | None = None, section: str | None = None,
+                   page: int = 1, per_page: int | None = None) -> list[BoardSection]:
+    """The board's sections over the orders ``user`` may see (led by ``unit`` or below it, when
+    given), each with its total and, per row, the supervision steps the user may take now.
+
+    Without ``section``: all five, each with its first ``BOARD_ROWS`` rows. With ``section`` (a
+    key of ``BOARD_KEYS``): that one only, its rows paged (``page``, ``per_page`` rows a page;
+    ``BoardSection.page`` is the Django page; ``per_page`` default ``BOARD_PAGE_ROWS``). Raises
+    KeyError for an unknown section."""
+    now = now or timezone.now()
+    texts = _board_texts()
+    specs = board_querysets(user, now, unit)
+    if section is not None:
+        specs = [spec for spec in specs if spec[0] == section]
+        if not specs:
+            raise KeyError(section)
     sections = []
-    for key, title, hint, metric, queryset in specs:
+    for key, title, queryset in specs:
+        hint, metric = texts[key]
+        paged = None
+        if section is not None:
+            paged = Paginator(queryset, per_page or BOARD_PAGE_ROWS).get_page(page)
+            objs, total = list(paged.object_list), paged.paginator.count
+        else:
+            objs, total = list(queryset[:BOARD_ROWS]), queryset.count()
         rows = []
-        for obj in queryset[:BOARD_ROWS]:
+        for obj in objs:
             allowed = allowed_actions(obj, user)
             buttons = [(a, Action(a).label, STEPS[a].style) for a in SUPERVISION_ACTIONS if a in allowed]
             rows.append(BoardRow(obj, _metric(key, obj, now), buttons, can_reopen=Action.REOPEN in allowed))
-        sections.append(BoardSection(key, title, hint, metric, queryset.count(), rows))
+        page_range = (list(paged.paginator.get_elided_page_range(paged.number, on_each_side=2, on_ends=1))
+                      if paged is not None else [])
+        sections.append(BoardSection(key, title, hint, metric, total, rows, paged, page_range))
     return sections
