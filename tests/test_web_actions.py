@@ -251,14 +251,19 @@ def test_a_concurrent_change_inside_the_step_is_a_conflict_too(client_as, order,
     assert response.status_code == 409 and STALE in response.content.decode()
 
 
-def test_a_return_after_two_working_days_shows_the_rule_in_chinese(client_as, order, unit):
+def test_a_return_after_two_working_days_is_not_offered_and_refused_in_chinese(client_as, order, unit):
+    """GIVEN an order dispatched ten days ago, THEN its unit leader sees no 退单 button, and a
+    return posted from an older page is refused with the rule; nothing changes."""
     obj = order("十天前派的单", at=timezone.now() - dt.timedelta(days=10))
     before = obj.version
-    response = act(client_as("zhujian_lead"), obj, "return", reason="非本单位职责")
-    assert response.status_code == 400
+    client = client_as("zhujian_lead")
+    assert "return" not in buttons(client.get(page_url(obj)).content.decode())
+    response = act(client, obj, "return", reason="非本单位职责")
+    assert response.status_code == 403
     html = response.content.decode()
     assert "超过 2 个工作日" in html and "不能退单" in html
-    assert 'class="collapse action-panel show" id="act-return"' in html  # the form stays open
+    fresh_order = order("今天派的单")
+    assert "return" in buttons(client.get(page_url(fresh_order)).content.decode())
     obj = fresh(obj)
     assert (obj.state, obj.version, obj.return_count) == (State.DISPATCHED, before, 0)
 

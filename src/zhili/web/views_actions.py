@@ -31,7 +31,9 @@ from zhili.requests.choices import Action, State
 from zhili.requests.models import ServiceRequest
 from zhili.requests.privacy import RevealRefused, reveal_phone
 from zhili.workflow.actions import allowed_actions
+from zhili.workflow.engine import check_state
 from zhili.workflow.errors import StaleRequest, WorkflowError
+from zhili.workflow.rules import TRANSITIONS
 
 from .forms import FormContext, RevealForm
 from .steps import STEPS
@@ -75,6 +77,18 @@ def _done(obj: ServiceRequest, action: str, result) -> str:
         "action": Action(action).label, "number": obj.number, "state": State(obj.state).label}
 
 
+def _refusal(obj: ServiceRequest, action: str) -> str:
+    """Why ``action`` is not offered: the step's own condition when the state allows it (e.g.
+    退单 after 2 working days), else the state."""
+    try:
+        check_state(obj, action)
+    except WorkflowError as exc:
+        if obj.state in TRANSITIONS[action].sources:
+            return exc.message
+    return gettext("您当前不能对该工单执行“%(action)s”（工单状态：%(state)s）") % {
+        "action": Action(action).label, "state": obj.get_state_display()}
+
+
 @login_required
 @require_POST
 def request_act(request, number: str, action: str):
@@ -91,9 +105,7 @@ def request_act(request, number: str, action: str):
         kept = step.form(ctx=ctx, action=action, initial=request.POST.dict())
         return _page(request, obj, 409, bound=kept, ctx=ctx, page_error=STALE_MESSAGE)
     if action not in allowed_actions(obj, request.user):
-        return _page(request, obj, 403, ctx=ctx, page_error=(
-            gettext("您当前不能对该工单执行“%(action)s”（工单状态：%(state)s）") % {
-                "action": Action(action).label, "state": obj.get_state_display()}))
+        return _page(request, obj, 403, ctx=ctx, page_error=_refusal(obj, action))
     if not form.is_valid():
         return _page(request, obj, 400, bound=form, ctx=ctx)
     try:

@@ -6,10 +6,12 @@ which roles, whether the actor must belong to the lead unit, and the rule it imp
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from zhili.organisation.roles import Role
 from zhili.requests.choices import Action, State
+from zhili.workcalendar import service as calendar
 
 SYSTEM = "system"  # the actor is Zhili itself (routing, import, the worker)
 
@@ -49,6 +51,12 @@ def _t(action, sources, target, roles, unit_bound="", rule="", guard=None, guard
     return Transition(action, frozenset(sources), targets, frozenset(roles), unit_bound, rule, guard, guard_message)
 
 
+def _within_return_window(request) -> bool:
+    """The order was dispatched at most RETURN_LIMIT_WORKING_DAYS working days ago (SD, BJ 12)."""
+    now = timezone.now()
+    return calendar.working_days_between(request.dispatched_at or now, now) <= RETURN_LIMIT_WORKING_DAYS
+
+
 def _extension_pending(request) -> bool:
     return bool(request.pending_extension_days)
 
@@ -84,7 +92,9 @@ TRANSITIONS: dict[str, Transition] = {
            rule="SD, 66号: 异议不成立，强制派单，时限不变（首接负责）"),
         _t(Action.ACCEPT, [S.DISPATCHED], S.IN_PROGRESS, {SYSTEM, HANDLER, LEADER}, "lead", rule="签收"),
         _t(Action.RETURN, [S.DISPATCHED, S.IN_PROGRESS], S.RETURNED, {LEADER}, "lead",
-           rule="SD, BJ 12: 派单后 2 个工作日内退单，写明理由，经单位负责人"),
+           rule="SD, BJ 12: 派单后 2 个工作日内退单，写明理由，经单位负责人",
+           guard=_within_return_window,
+           guard_message=gettext_lazy("派单已超过 2 个工作日，不能退单（可申请延期或办理后答复）")),
         _t(Action.CONTACT, [S.IN_PROGRESS], None, {SYSTEM, HANDLER, LEADER}, "lead",
            rule="BJ 14: 及时联系诉求人，首次联系为响应"),
         _t(Action.ADD_ASSISTING_UNIT, [S.DISPATCHED, S.IN_PROGRESS], None, {DISPATCHER, ADMIN, LEADER}, "lead",
