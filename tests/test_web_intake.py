@@ -217,6 +217,24 @@ def test_resolve_at_intake_with_a_knowledge_article(client_as, user, no_model):
     assert latest().events.get(action=Action.RESOLVE_AT_INTAKE).note == article.body
 
 
+def test_resolved_and_declined_calls_keep_their_place_and_a_resolved_one_the_articles_category(client_as):
+    """GIVEN a call with a Lixia address, WHEN it is answered at once (直办) or declined, THEN the
+    order still records its subdistrict and community (they count in the statistics by place),
+    and 直办 records the category of the article that answered it."""
+    heating = Category.objects.get(code="01")
+    article = KnowledgeArticle.objects.create(title="济南市供暖期", body="每年 11 月 15 日至次年 3 月 15 日。",
+                                              category=heating)
+    client = client_as("operator")
+    client.post(INTAKE_URL, call(title="供暖时间", address="解放路街道青龙街社区", resolve=article.pk))
+    resolved = latest()
+    assert (resolved.subdistrict.name, resolved.community.name, resolved.category) == (
+        "解放路街道", "青龙街社区居民委员会", heating)
+    client.post(INTAKE_URL, call(title="邻居纠纷已起诉", address="解放路街道青龙街社区", do="decline",
+                                 decline_reason="litigation"))
+    declined = latest()
+    assert (declined.state, declined.subdistrict.name, declined.category) == (State.DECLINED, "解放路街道", None)
+
+
 def test_resolve_with_an_inactive_or_unknown_article_is_refused(client_as):
     article = KnowledgeArticle.objects.create(title="旧条目", body="已过时", is_active=False)
     before = ServiceRequest.objects.count()

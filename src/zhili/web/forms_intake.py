@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from zhili.knowledge.models import KnowledgeArticle
 from zhili.requests.choices import Channel, DeclineReason, RequestType, State
 from zhili.requests.models import ServiceRequest
+from zhili.routing.suggest import resolve_place
 from zhili.workflow import actions
 from zhili.workflow.errors import WorkflowError
 
@@ -168,14 +169,19 @@ class IntakeForm(forms.Form):
         """Record the call and finish it as the button says, all in one transaction (see the
         module docstring). Raises WorkflowError (nothing stored) when a step is refused."""
         data = self.cleaned_data
+        disposition = self.disposition
+        # 直办 and 不予受理 are not routed: the place is resolved here so they still count by
+        # subdistrict and community (routing resolves it again for the other buttons).
+        subdistrict, community = (resolve_place(data["address"], f"{data['title']} {data['description']}")
+                                  if disposition in (RESOLVE, DECLINE) else (None, None))
         with transaction.atomic():
             request = actions.intake(
                 title=data["title"], description=data["description"], actor=actor, channel=data["channel"],
                 request_type=data["request_type"], address=data["address"],
                 requester_name=data["requester_name"], requester_phone=data["requester_phone"],
                 confidential=data["confidential"], source="zhili-intake",
+                subdistrict=subdistrict, community=community,
             )
-            disposition = self.disposition
             if disposition == RESOLVE:
                 actions.resolve_at_intake(request, self.article, actor=actor,
                                           answer=data["answer"] or self.article.body)

@@ -126,14 +126,18 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
 
 
 def resolve_at_intake(request, article, *, actor, answer: str = "", expected_version=None) -> RequestEvent:
-    """直办 (JN 23, BJ 11): the operator answers from the knowledge base; closed without dispatch."""
+    """直办 (JN 23, BJ 11): the operator answers from the knowledge base; closed without dispatch.
+    An order not yet classified takes the article's category (the matter it answers), so 直办
+    counts in the statistics by category."""
     if article is None or not article.is_active:
         raise RuleViolation(gettext("直办须选择一条有效的知识库条目"), field="article")
     moment = when(actor, None)
+    changes = {"knowledge_article": article, "resolution": Resolution.RESOLVED_AT_INTAKE, "closed_at": moment}
+    if request.category_id is None and article.category_id is not None:
+        changes["category"] = article.category
     with transaction.atomic():
         event = apply(request, Action.RESOLVE_AT_INTAKE, actor, at=moment, expected_version=expected_version,
-                      changes={"knowledge_article": article, "resolution": Resolution.RESOLVED_AT_INTAKE,
-                               "closed_at": moment},
+                      changes=changes,
                       note=(answer or "").strip(), data={"knowledge_article_id": article.pk, "article": article.title})
         _close_duplicates(request, moment)
     return event
