@@ -33,6 +33,11 @@ from .text import no_spaces
 
 SAME_AREA_BONUS = 0.1
 MIN_SCORE = 0.05
+# What the intake page offers (find_duplicates): on the shipped near-duplicate groups of fj3
+# (tests/fixtures/near_duplicates_fj3.csv, top 5 per query) a score of at least 0.15 keeps 92 % of
+# the true duplicates and drops 53 % of the unrelated candidates (which sit at 0.10–0.15 and
+# invite wrong merges); measured 2026-11-29.
+OFFER_MIN_SCORE = 0.15
 _CANDIDATE_STATES = [State.RECEIVED, State.PENDING_DISPATCH, State.DISPATCHED, State.RETURNED, State.IN_PROGRESS,
                      State.REPLIED, State.AWAITING_FOLLOW_UP]
 
@@ -318,8 +323,8 @@ def find_duplicates(title: str, description: str, *, subdistrict_id: int | None 
     """The ``limit`` open requests most likely about the same matter, best first.
 
     Only requests received in the ``window_days`` before ``received_at`` (default now) and
-    still open (not closed, declined, merged or split) are considered; scores below 0.05 are
-    dropped. Returns [] for an empty text.
+    still open (not closed, declined, merged or split) are considered; scores below
+    ``OFFER_MIN_SCORE`` (0.15) are not offered. Returns [] for an empty text.
     """
     text = text_of(title, description)
     if not text:
@@ -334,7 +339,7 @@ def find_duplicates(title: str, description: str, *, subdistrict_id: int | None 
     if len(found) < len(matches):  # closed meanwhile (its event is read on the next refresh anyway)
         _shared.forget([m[0] for m in matches if m[0] not in found])
     return [Candidate(pk, found[pk][0], found[pk][1], round(min(score, 1.1), 3))
-            for pk, score in matches if pk in found][:limit]
+            for pk, score in matches if pk in found and score >= OFFER_MIN_SCORE][:limit]
 
 
 def evaluate(messages: list[dict], groups: dict[str, list[str]], *, window_days: int = 90, k: int = 5) -> dict:
