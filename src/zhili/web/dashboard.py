@@ -47,13 +47,21 @@ def _bars(counts: dict[str, int], param: str, by_name: dict[str, list], empty_la
 
 
 def _month_points(counts: dict[str, int]) -> list[dict]:
+    """One point per month from the first month with orders to the last, months without orders
+    included as 0 (a trend over 2020-01 and 2026-11 must not draw them as neighbours)."""
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    year, number = (int(part) for part in first.split("-"))
     points = []
-    for month, value in counts.items():
-        year, number = (int(part) for part in month.split("-"))
+    while True:
+        month = f"{year:04d}-{number:02d}"
         last_day = calendar.monthrange(year, number)[1]
         query = urlencode({"received_from": f"{month}-01", "received_to": f"{month}-{last_day:02d}"})
-        points.append({"name": month, "label": month, "value": value, "query": query, "none": False})
-    return points
+        points.append({"name": month, "label": month, "value": counts.get(month, 0), "query": query, "none": False})
+        if month >= last:
+            return points
+        year, number = (year + 1, 1) if number == 12 else (year, number + 1)
 
 
 def _index(objects) -> dict[str, list]:
