@@ -27,7 +27,9 @@ from zhili.taxonomy.models import Category
 # The labels totals() gives to the "none" bucket of each grouping.
 NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = "未分类", "未派单", "未识别街道"
 # How each bucket is shown (its key above stays the Chinese text totals() uses).
-_NONE_LABELS = {NO_CATEGORY: gettext_lazy("未分类"), NO_UNIT: gettext_lazy("未派单"),
+# Orders without a lead unit are not only those waiting for dispatch (the 待派单 card): 直办 and
+# 不予受理 orders never get one.
+_NONE_LABELS = {NO_CATEGORY: gettext_lazy("未分类"), NO_UNIT: gettext_lazy("无主办单位"),
                 NO_SUBDISTRICT: gettext_lazy("未识别街道")}
 
 
