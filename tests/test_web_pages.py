@@ -120,6 +120,16 @@ def test_administrator_sees_the_admin_link(client_as):
     assert 'href="/admin/"' in html
 
 
+def test_the_admin_order_list_shows_short_category_and_unit_names(client_as, order):
+    obj = order("背街小巷路面塌陷", category="010101", unit_code="370102-D09")
+    response = client_as("admin").get("/admin/requests/servicerequest/")
+    html = response.content.decode()
+    row = html.split(obj.number)[1].split("</tr>")[0]
+    assert response.status_code == 200
+    assert f">{obj.category.name}<" in row and ">区住建局<" in row
+    assert "城乡建设 / " not in row and "济南市历下区住房和城乡建设局" not in row
+
+
 def test_administrator_is_warned_when_this_years_calendar_is_missing(client_as, monkeypatch):
     from zhili.workcalendar import service
 
