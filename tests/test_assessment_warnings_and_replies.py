@@ -48,6 +48,20 @@ def test_a_category_rising_in_one_place_is_flagged_week_over_week(settings, make
 
 
 @pytest.mark.django_db
+def test_weeks_without_any_data_are_no_baseline(settings, make_request, unit):
+    """GIVEN history that ends years ago and nine calls this week (the demo's situation), THEN
+    nothing is flagged: four weeks without a single request in the district are a gap in the
+    data, not a baseline of 0; with one request in those weeks anywhere, the rise is flagged."""
+    settings.ZHILI_WARNING_MIN_COUNT, settings.ZHILI_WARNING_MIN_RATIO, settings.ZHILI_WARNING_MAX_P = 5, 1.5, 0.01
+    water, jiefanglu = Category.objects.get(name="自来水供应"), unit("370102001")
+    received(make_request, dt.date(2020, 1, 6), water, jiefanglu, 3)
+    received(make_request, AS_OF - dt.timedelta(days=3), water, jiefanglu, 9)
+    assert early_warnings(AS_OF) == []
+    received(make_request, AS_OF - dt.timedelta(days=20), Category.objects.get(name="教育文体"), unit("370102002"))
+    assert any(w.kind == "category_place" and w.observed == 9 for w in early_warnings(AS_OF))
+
+
+@pytest.mark.django_db
 def test_same_season_last_year_is_a_baseline_when_there_is_data(settings, make_request, unit):
     settings.ZHILI_WARNING_MIN_COUNT, settings.ZHILI_WARNING_MIN_RATIO, settings.ZHILI_WARNING_MAX_P = 5, 1.5, 0.01
     heat = Category.objects.get(name="城乡建设")

@@ -5,7 +5,8 @@ For the week (7 days) ending on ``as_of`` the number of requests received is com
 category (second level where known, else first), per subdistrict and per category × subdistrict,
 with two baselines:
 
-- week over week (环比): the mean of the 4 weeks before;
+- week over week (环比): the mean of the 4 weeks before (only when the district has data in
+  them: four empty weeks mean no data, not a baseline of 0);
 - same season last year (同比): the mean of the same week 52 weeks earlier and the weeks on
   either side of it (only when the district has data for that time).
 
@@ -93,6 +94,9 @@ def early_warnings(as_of: dt.date | None = None, *, kinds=tuple(KINDS)) -> list[
     base_start = week_start - 7 * BASELINE_WEEKS * ONE_DAY
     ly_start, ly_end = week_start - LAST_YEAR - 7 * ONE_DAY, as_of - LAST_YEAR + 7 * ONE_DAY
     has_last_year = DailyActivity.objects.filter(day__gte=ly_start, day__lte=ly_end, received__gt=0).exists()
+    # Weeks without a single request in the whole district are weeks without data (the system was
+    # not yet taking calls, e.g. imported history that ends years ago), not a baseline of 0.
+    has_baseline = DailyActivity.objects.filter(day__gte=base_start, day__lt=week_start, received__gt=0).exists()
     grouped: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in _counts(week_start, as_of, base_start, ly_start, ly_end):
         category, place = row["category2"] or row["category1"], row["subdistrict"]
@@ -112,7 +116,7 @@ def early_warnings(as_of: dt.date | None = None, *, kinds=tuple(KINDS)) -> list[
             continue
         wow = formulas.rise(observed, baseline / BASELINE_WEEKS, **thresholds)
         yoy = formulas.rise(observed, last_year / 3, **thresholds) if has_last_year else None
-        if wow.flagged or (yoy is not None and yoy.flagged):
+        if (has_baseline and wow.flagged) or (yoy is not None and yoy.flagged):
             found.append((kind, category, place, observed, wow, yoy))
     categories = {c.pk: c for c in Category.objects.filter(pk__in={f[1] for f in found if f[1]})
                   .select_related("parent")}
