@@ -104,3 +104,13 @@ def test_phone_numbers_in_report_excerpts_are_masked():
 
     text = _excerpt("请联系13812345678或0531-86001234，2019年5月16日办结。", 100)
     assert text == "请联系138****5678或0531-****1234，2019年5月16日办结。"
+
+
+def test_the_unit_ranking_has_no_received_column_and_the_subdistrict_ranking_has(client_as):
+    """A unit receives its orders by dispatch (an intake has no unit yet), so the unit ranking
+    shows 派单 and no 受理 column that would always read 0; places and categories keep it."""
+    client = client_as("leader")
+    by_unit = client.get(reverse("web:assessment"), {"by": "unit"}).content.decode()
+    by_place = client.get(reverse("web:assessment"), {"by": "subdistrict"}).content.decode()
+    assert ">受理</th>" not in by_unit and ">派单</th>" in by_unit
+    assert ">受理</th>" in by_place
