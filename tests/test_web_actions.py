@@ -771,3 +771,21 @@ def test_the_dispatch_form_carries_the_catalogue_unit_of_every_category(client_a
     territorial = [c for c in Category.objects.all()
                    if (m := find_lead_unit(c, obj.subdistrict)) is not None and m.rule.territorial]
     assert territorial and catalogue[territorial[0].pk][0] == obj.subdistrict_id
+
+
+def test_a_handler_is_told_which_steps_only_the_unit_leader_takes(client_as, order):
+    """GIVEN an order of 住建局, THEN its handler's page names the steps the unit's leader takes
+    (退单 while dispatched; 退单, 申请延期 and 申请不再办理 once accepted), the leader's page and
+    other roles' pages do not, and after the return window 退单 is no longer named."""
+    obj = order("小区门口道路破损")
+    hint = re.compile(r'<p class="small text-secondary mt-2 mb-0 leader-steps">([^<]*)</p>')
+    assert hint.findall(client_as("zhujian").get(page_url(obj)).content.decode()) == ["退单须由本单位负责人办理。"]
+    actions.accept(obj)
+    assert hint.findall(client_as("zhujian").get(page_url(obj)).content.decode()) == [
+        "退单、申请延期、申请不再办理须由本单位负责人办理。"]
+    for username in ("zhujian_lead", "dispatcher", "supervisor"):
+        assert hint.findall(client_as(username).get(page_url(obj)).content.decode()) == []
+    old = order("十天前派的单", at=timezone.now() - dt.timedelta(days=10))
+    actions.accept(old)
+    assert hint.findall(client_as("zhujian").get(page_url(old)).content.decode()) == [
+        "申请延期、申请不再办理须由本单位负责人办理。"]

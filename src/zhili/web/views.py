@@ -9,12 +9,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 
-from zhili.organisation.roles import has_role
+from zhili.organisation.roles import Role, has_role
 from zhili.requests.choices import Action
 from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
 from zhili.requests.privacy import may_reveal
 from zhili.workflow.actions import allowed_actions
+from zhili.workflow.rules import TRANSITIONS
 
 from .context_processors import QUEUE_ROLES
 from .dashboard import dashboard_data
@@ -86,6 +87,7 @@ def detail_context(request, obj: ServiceRequest, *, bound=None, ctx=None, page_e
     masked contact and, right after a logged reveal, the full phone (``revealed_phone``)."""
     allowed = allowed_actions(obj, request.user)
     return {
+        "leader_steps": leader_only_steps(obj, request.user, allowed),
         "obj": obj,
         "timeline": timeline(obj),
         "allowed_actions": [Action(a).label for a in allowed],
@@ -96,6 +98,24 @@ def detail_context(request, obj: ServiceRequest, *, bound=None, ctx=None, page_e
         "reveal_form": reveal_form or RevealForm(),
         "revealed_phone": revealed_phone,
     }
+
+
+LEADER_ONLY = (Action.RETURN, Action.REQUEST_EXTENSION, Action.REQUEST_STOP)
+
+
+def leader_only_steps(obj: ServiceRequest, user, allowed: list[str]) -> list[str]:
+    """For a handler of the lead unit (who may accept, contact or reply) who is not its leader:
+    the labels of the steps the order's state allows now that only the unit's leader may take
+    (退单, 申请延期, 申请不再办理), so the page can say whom to ask. Else []."""
+    works_on_it = any(a in allowed for a in (Action.ACCEPT, Action.CONTACT, Action.REPLY))
+    if not works_on_it or has_role(user, Role.UNIT_LEADER):
+        return []
+    steps = []
+    for action in LEADER_ONLY:
+        transition = TRANSITIONS[action]
+        if obj.state in transition.sources and (transition.guard is None or transition.guard(obj)):
+            steps.append(str(Action(action).label))
+    return steps
 
 
 @login_required
