@@ -67,6 +67,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def fresh_process_caches():
     """Per-process caches (catalogue, place names, calendar, duplicate index …) must not carry
     rows from one test's rolled-back transaction into the next."""
+    from zhili.open311 import keys as open311_keys
     from zhili.open311 import services as open311_services
     from zhili.routing import dispatch, duplicates, place, subcategories, suggest
     from zhili.workcalendar import service
@@ -79,6 +80,7 @@ def fresh_process_caches():
         subcategories.invalidate()
         service.invalidate_cache()
         open311_services.invalidate_cache()
+        open311_keys.invalidate_cache()
 
     clear()
     yield

@@ -527,12 +527,14 @@ def _statements(client, data: dict, **headers) -> list[str]:
 
 
 # One POST, in its one transaction (the test's own transaction adds the SAVEPOINT/RELEASE pair that
-# stands for BEGIN/COMMIT in production): api_key → client; intake (INSERT order, UPDATE its number,
-# INSERT event); the place's units; classify (UPDATE, INSERT event); dispatch (UPDATE, INSERT event);
-# the submission with its answer (one INSERT). Service codes come from the per-process cache, and
-# the workflow's nested blocks take no savepoints inside the POST (``submit.one_transaction``) on
-# PostgreSQL; Django's SQLite backend always takes them (five SAVEPOINT/RELEASE pairs more).
-POST_STATEMENTS = {"postgresql": 12, "sqlite": 22}
+# stands for BEGIN/COMMIT in production): INSERT the order; then, written together at the end of
+# the workflow's batch (``engine.batched``), one guarded UPDATE of the order (its number and what
+# classify and dispatch set) and one INSERT of its three events (intake, classify, dispatch: one
+# immutable event per step); the submission with its answer (one INSERT). The api_key's client,
+# the service codes, the place's units and the catalogue come from per-process caches, and the
+# workflow's nested blocks take no savepoints inside the POST (``submit.one_transaction``) on
+# PostgreSQL; Django's SQLite backend always takes them (SAVEPOINT/RELEASE pairs more).
+POST_STATEMENTS = {"postgresql": 6, "sqlite": 14}
 
 
 def _limit() -> int:
@@ -545,9 +547,9 @@ def test_a_post_costs_a_fixed_number_of_sql_statements(client, app_key):
     post(client, form(app_key, description="预热：第一次加载服务代码与派单目录"))
     kinds = _statements(client, form(app_key))
     assert len(kinds) <= _limit(), kinds
-    assert kinds.count("SELECT") == 2  # the api_key's client, the place's units
-    assert kinds.count("INSERT") == 5  # order, three events, submission: one immutable event per step
-    assert kinds.count("UPDATE") == 3  # the order's number, then one guarded update per step
+    assert kinds.count("SELECT") == 0  # the api_key's client and the place's units are cached
+    assert kinds.count("INSERT") == 3  # order, its three events (one row per step) in one statement, submission
+    assert kinds.count("UPDATE") == 1  # the order's number and the routing steps, guarded by its version
 
 
 def test_a_post_with_an_idempotency_key_costs_two_more(client, app_key):
@@ -577,3 +579,35 @@ def test_service_codes_are_cached_and_follow_an_edit_of_the_tree(client, app_key
     leaf.save()  # the signal forgets this process's published services at once
     response = post(client, form(app_key))
     assert response.status_code == 400 and "not found" in errors_of(response)[0]["description"]
+
+
+# --- the per-process key cache -------------------------------------------------------------------
+
+def test_a_key_revoked_here_is_refused_at_once(client, app_key):
+    assert post(client, form(app_key)).status_code == 201  # the key is now cached
+    revoke_client("历下随手拍")
+    response = post(client, form(app_key))
+    assert response.status_code == 403 and "已吊销" in errors_of(response)[0]["description"]
+
+
+def test_a_key_revoked_by_another_process_is_refused_within_the_cache_ttl(client, app_key, monkeypatch):
+    from zhili.open311 import keys
+
+    assert post(client, form(app_key)).status_code == 201
+    # Another process (another server worker, the console) revokes: no signal reaches this one.
+    ApiClient.objects.filter(name="历下随手拍").update(revoked_at=timezone.now())
+    assert post(client, form(app_key)).status_code == 201  # still cached here, for at most TTL seconds
+    later = keys.time.monotonic() + keys._KnownKeys.TTL + 0.1
+    monkeypatch.setattr(keys.time, "monotonic", lambda: later)
+    assert post(client, form(app_key)).status_code == 403
+    assert keys._KnownKeys.TTL <= 5  # the delay docs/open311.md promises
+
+
+def test_an_unknown_key_is_not_cached(client):
+    from zhili.open311 import keys
+
+    _, key = create_client("新客户端")
+    ApiClient.objects.filter(name="新客户端").update(key_hash="0" * 64)  # unknown for now
+    assert post(client, form(key)).status_code == 403
+    ApiClient.objects.filter(name="新客户端").update(key_hash=keys.hash_key(key))
+    assert post(client, form(key)).status_code == 201  # a refusal is not remembered

@@ -126,3 +126,54 @@ def test_allowed_actions_depend_on_role_unit_and_state(dispatched, user):
     assert actions.allowed_actions(dispatched, user("operator")) == [Action.MERGE]
     assert set(actions.allowed_actions(dispatched, user("supervisor"))) == {Action.URGE, Action.SUPERVISE,
                                                                              Action.ESCALATE}
+
+
+# --- batched writes (engine.batched) -------------------------------------------------------------
+
+def test_batched_steps_write_one_update_and_one_event_per_step(make_request, unit):
+    from zhili.taxonomy.models import Category
+    from zhili.workflow.engine import batched
+
+    request = make_request()
+    category = Category.objects.filter(level=3).first()
+    with batched():
+        actions.classify(request, category)
+        actions.dispatch(request, unit("370102-D03"))
+        assert not RequestEvent.objects.filter(request=request, seq__gt=1).exists()  # written at the end
+    stored = ServiceRequest.objects.get(pk=request.pk)
+    assert (stored.state, stored.version, stored.category_id, stored.lead_unit.code) == (
+        State.DISPATCHED, 3, category.pk, "370102-D03")
+    assert stored.due_at == request.due_at
+    events = list(stored.events.order_by("seq").values_list("seq", "action", "from_state", "to_state"))
+    assert events == [(1, Action.INTAKE, "", State.RECEIVED), (2, Action.CLASSIFY, State.RECEIVED, State.RECEIVED),
+                      (3, Action.DISPATCH, State.RECEIVED, State.DISPATCHED)]
+
+
+def test_a_batch_writes_nothing_when_the_order_changed_meanwhile(make_request, unit):
+    from django.db.models import F
+
+    from zhili.taxonomy.models import Category
+    from zhili.workflow.engine import batched
+
+    request = make_request()
+    category = Category.objects.filter(level=3).first()
+    with pytest.raises(StaleRequest), transaction.atomic():
+        with batched():
+            actions.classify(request, category)
+            ServiceRequest.objects.filter(pk=request.pk).update(version=F("version") + 1)  # someone else
+    stored = ServiceRequest.objects.get(pk=request.pk)
+    assert stored.category_id is None and stored.state == State.RECEIVED
+    assert list(stored.events.values_list("action", flat=True)) == [Action.INTAKE]
+
+
+def test_a_refused_step_inside_a_batch_writes_none_of_its_steps(make_request, unit):
+    from zhili.taxonomy.models import Category
+    from zhili.workflow.engine import batched
+
+    request = make_request()
+    category = Category.objects.filter(level=3).first()
+    with pytest.raises(RuleViolation), transaction.atomic():
+        with batched():
+            actions.classify(request, category)
+            actions.dispatch(request, unit("370102001002"))  # a community may not lead an order
+    assert list(ServiceRequest.objects.get(pk=request.pk).events.values_list("action", flat=True)) == [Action.INTAKE]

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from .keys import ApiKeyError, check_rate, issue_key
+from .keys import ApiKeyError, check_rate, invalidate_cache, issue_key
 from .models import ApiClient, Submission
 
 
@@ -33,6 +33,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("吊销所选客户端的密钥"))
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        invalidate_cache()  # an update sends no signal: refuse the keys at once in this process
         messages.success(request, ngettext("已吊销 %(count)d 个客户端的密钥", "已吊销 %(count)d 个客户端的密钥", count)
                          % {"count": count})
 

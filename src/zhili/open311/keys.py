@@ -6,8 +6,11 @@ stored (a key has 240 bits of entropy, so a fast hash is enough: nothing to brut
 
 import hashlib
 import secrets
+import threading
+import time
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .models import ApiClient
@@ -65,11 +68,61 @@ def revoke_client(name: str) -> ApiClient:
     return client
 
 
+class _KnownKeys:
+    """Active clients by key digest, kept per process for ``TTL`` seconds: every Open311 POST
+    names its key, and a lookup is one of the POST's few SQL statements.
+
+    Only positive answers are kept (an unknown or revoked key is asked again every time, so a
+    new key works at once). A revocation in this process (``revoke_client``, the admin's action,
+    any save of an ApiClient) forgets the cache at once; one made by another process (another
+    server worker, ``zhili apikey revoke`` on the console) takes effect there within ``TTL``
+    seconds. The ApiClient objects are shared: read them, never save them.
+    """
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_hash: dict[str, tuple[float, ApiClient]] = {}
+
+    def invalidate(self, **kwargs) -> None:
+        with self.lock:
+            self.by_hash = {}
+
+    def get(self, digest: str) -> ApiClient | None:
+        hit = self.by_hash.get(digest)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < self.TTL:
+            return hit[1]
+        client = ApiClient.objects.active().filter(key_hash=digest).first()
+        with self.lock:
+            if client is None:
+                self.by_hash.pop(digest, None)
+            else:
+                if len(self.by_hash) > 1000:  # a bound: clients are few, keys never change
+                    self.by_hash = {}
+                self.by_hash[digest] = (now, client)
+        return client
+
+
+_known_keys = _KnownKeys()
+post_save.connect(_known_keys.invalidate, sender=ApiClient, weak=False)
+post_delete.connect(_known_keys.invalidate, sender=ApiClient, weak=False)
+
+
+def invalidate_cache() -> None:
+    """Forget the per-process key cache (after a bulk revocation without signals; tests)."""
+    _known_keys.invalidate()
+
+
 def client_for_key(key: str) -> ApiClient | None:
-    """The active client whose key this is, or None (unknown, empty or revoked)."""
+    """The active client whose key this is, or None (unknown, empty or revoked).
+
+    Served from a per-process cache of active keys for up to ``_KnownKeys.TTL`` (5) seconds: a
+    revocation made in another process is refused there within those seconds."""
     if not key:
         return None
-    return ApiClient.objects.active().filter(key_hash=hash_key(key)).first()
+    return _known_keys.get(hash_key(key))
 
 
 def check_rate(rate: str) -> None:

@@ -32,6 +32,7 @@ from zhili.organisation.models import Unit
 from zhili.requests.choices import Channel, RequestType, State
 from zhili.taxonomy.models import Category
 from zhili.workflow import actions
+from zhili.workflow.engine import batched
 from zhili.workflow.errors import WorkflowError
 
 from . import services
@@ -232,6 +233,11 @@ def _file(client: ApiClient, draft: Draft) -> object:
     """Intake and route (or, for history, dispatch and close) through the workflow."""
     history = draft.history
     at = history.get("requested_datetime")
+    with batched():  # intake and every step after it: one UPDATE of the order and one INSERT of the events
+        return _file_steps(client, draft, history, at)
+
+
+def _file_steps(client: ApiClient, draft: Draft, history: dict, at) -> object:
     request = actions.intake(
         title=draft.title, description=draft.description, at=at, channel=Channel.API,
         request_type=draft.request_type, address=draft.address, lat=draft.lat, long=draft.long,

@@ -38,14 +38,14 @@ class _Catalogue:
         if time.monotonic() - self.loaded_at > self.TTL:
             with self.lock:
                 rules: dict[int, list[DispatchRule]] = {}
-                for rule in DispatchRule.objects.filter(is_active=True).select_related("lead_unit"):
+                for rule in DispatchRule.objects.filter(is_active=True).select_related("lead_unit", "category"):
                     rules.setdefault(rule.category_id, []).append(rule)
                 self.rules, self.loaded_at = rules, time.monotonic()
         return [rule for category_id in category_ids for rule in self.rules.get(category_id, [])]
 
 
 _catalogue = _Catalogue()
-for _model in (DispatchRule, Unit):
+for _model in (DispatchRule, Unit, Category):  # a rule shows its category's name (the dispatch note)
     post_save.connect(_catalogue.invalidate, sender=_model, weak=False)
     post_delete.connect(_catalogue.invalidate, sender=_model, weak=False)
 

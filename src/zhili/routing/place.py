@@ -47,6 +47,7 @@ class _Index:
         self.loaded_at = 0.0
         self.pattern: re.Pattern | None = None
         self.targets: dict[str, tuple[int | None, int | None]] = {}
+        self.units: dict[int, Unit] = {}
 
     def invalidate(self, **kwargs) -> None:
         self.loaded_at = 0.0
@@ -56,8 +57,9 @@ class _Index:
             return
         with self.lock:
             targets: dict[str, tuple[int | None, int | None]] = {}
-            units = Unit.objects.filter(kind__in=[UnitKind.SUBDISTRICT, UnitKind.COMMUNITY], is_active=True)
-            for unit in units.only("id", "name", "short_name", "kind", "parent_id"):
+            units = {unit.pk: unit for unit in
+                     Unit.objects.filter(kind__in=[UnitKind.SUBDISTRICT, UnitKind.COMMUNITY], is_active=True)}
+            for unit in units.values():
                 target = (unit.id, None) if unit.kind == UnitKind.SUBDISTRICT else (unit.parent_id, unit.id)
                 for form in names_for(unit.name) | ({unit.short_name} if unit.short_name else set()):
                     # A name shared by two units (e.g. a community named like a subdistrict) keeps the
@@ -72,6 +74,7 @@ class _Index:
             names = sorted(targets, key=len, reverse=True)
             self.pattern = re.compile("|".join(map(re.escape, names))) if names else None
             self.targets = targets
+            self.units = units
             self.loaded_at = time.monotonic()
 
 
@@ -79,6 +82,18 @@ _index = _Index()
 for _model in (Unit, PlaceAlias):
     post_save.connect(_index.invalidate, sender=_model, weak=False)
     post_delete.connect(_index.invalidate, sender=_model, weak=False)
+
+
+def units(ids: list[int]) -> dict[int, Unit]:
+    """The subdistricts and communities with these ids, from the index's own rows (no query for
+    an active unit; any other is read from the database). The Unit objects are shared by every
+    request of this process: read them, never save them."""
+    _index.ensure()
+    found = {i: _index.units[i] for i in ids if i in _index.units}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(Unit.objects.in_bulk(missing))
+    return found
 
 
 def resolve(address: str = "", text: str = "") -> Place:

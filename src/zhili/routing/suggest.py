@@ -59,7 +59,7 @@ def resolve_place(address: str, text: str) -> tuple[Unit | None, Unit | None]:
     """(subdistrict, community) named in the address or text; either may be None."""
     found = place.resolve(address, text)
     ids = [i for i in (found.subdistrict_id, found.community_id) if i]
-    units = Unit.objects.in_bulk(ids) if ids else {}
+    units = place.units(ids) if ids else {}  # the place index's own rows: no query
     return units.get(found.subdistrict_id), units.get(found.community_id)
 
 

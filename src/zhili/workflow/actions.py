@@ -34,7 +34,7 @@ from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
 
 from . import rules
-from .engine import allowed_actions, apply, check_actor, check_state, when
+from .engine import allowed_actions, apply, batched, check_actor, check_state, defer, when
 from .errors import RuleViolation, recorded
 
 __all__ = ["allowed_actions", "compute_due_at"]
@@ -115,13 +115,17 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
             split_from=split_from, received_at=moment, state=State.RECEIVED, version=1,
         )
         request.number = f"{settings.ZHILI_REQUEST_NUMBER_PREFIX}{timezone.localtime(moment):%Y%m%d}-{request.pk:06d}"
-        ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
-        RequestEvent.objects.create(
+        event = RequestEvent(
             request=request, seq=1, action=Action.INTAKE, actor=actor,
             actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
             from_state="", to_state=State.RECEIVED, at=moment,
             data={"channel": channel, "source": source, **(event_data or {})},
         )
+        # Inside ``engine.batched`` (an Open311 POST: intake and route together) the number and
+        # the event are written with the routing steps' own UPDATE and events.
+        if not defer(request, {"number": request.number}, event):
+            ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
+            event.save(force_insert=True)
     return request
 
 
@@ -601,6 +605,13 @@ def route(request: ServiceRequest, suggestion: Suggestion | None = None, *, at=N
     (``refine_classification``); imports pass their batch's suggestions and historical times and
     are not refined (no task per row).
     """
+    with batched():  # classify and dispatch (or queue): one UPDATE and their two events together
+        state = _route(request, suggestion, at=at, given_category=given_category, force=force)
+    return state
+
+
+def _route(request: ServiceRequest, suggestion: Suggestion | None, *, at, given_category: Category | None,
+           force: bool) -> str:
     refine = suggestion is None and given_category is None and at is None
     if suggestion is None and given_category is not None:
         # The category is given (a source label, an Open311 service_code): the place is all we need.

@@ -4,7 +4,9 @@ Every step in ``zhili.workflow.actions`` ends in ``apply``. Nothing else writes 
 ServiceRequest's state, units or deadline.
 """
 
+import contextlib
 import datetime as dt
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import F
@@ -91,6 +93,85 @@ def when(actor, at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
+class _Pending:
+    """One order's steps inside a ``batched`` block: the version and state the block found it in
+    (the guard of its one UPDATE), the fields its steps set, and their events in order."""
+
+    def __init__(self, request: ServiceRequest, version: int, state: str) -> None:
+        self.request, self.version, self.state = request, version, state
+        self.changes: dict = {}
+        self.events: list[RequestEvent] = []
+
+
+class _Batch:
+    def __init__(self) -> None:
+        self.pending: dict[int, _Pending] = {}
+
+    def add(self, request: ServiceRequest, version: int, state: str, changes: dict, event: RequestEvent) -> None:
+        pending = self.pending.get(id(request))
+        if pending is None:
+            pending = self.pending[id(request)] = _Pending(request, version, state)
+        pending.changes.update(changes)
+        pending.events.append(event)
+
+    def flush(self) -> None:
+        events = []
+        for pending in self.pending.values():
+            request = pending.request
+            updated = ServiceRequest.objects.filter(pk=request.pk, version=pending.version, state=pending.state).update(
+                version=request.version, updated_at=timezone.now(), **pending.changes
+            )
+            if updated != 1:
+                raise StaleRequest(gettext("该工单已被他人更新，请刷新页面后重试"))
+            events += pending.events
+        if events:
+            RequestEvent.objects.bulk_create(events)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("zhili_workflow_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Steps taken inside the block write together at its end, in one transaction: per order one
+    UPDATE (all the fields its steps set, guarded by the version and state the block found) and
+    one INSERT of every step's event — the same checks, the same rows, one immutable event per
+    step, fewer statements (intake → classify → dispatch is 3 instead of 6).
+
+    Every check runs when the step is taken, on the order object as the earlier steps left it;
+    only the writes wait. Inside the block read the order from the object the steps were given
+    (the database row catches up at the end). An error inside writes nothing of the batch (the
+    transaction rolls back); an order changed by someone else meanwhile raises StaleRequest at
+    the end — then reload the order, its object holds the refused steps. Nested blocks join the
+    outermost one. Used by ``actions.route`` and the Open311 POST (intake and route together).
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        with transaction.atomic():
+            yield
+            _batch.reset(token)
+            token = None
+            batch.flush()
+    finally:
+        if token is not None:
+            _batch.reset(token)
+
+
+def defer(request: ServiceRequest, changes: dict, event: RequestEvent) -> bool:
+    """Inside ``batched``: queue ``changes`` to the order (already set on the object, its
+    version unchanged) and ``event`` for the block's end, and return True. Outside: False — the
+    caller writes them itself."""
+    batch = _batch.get()
+    if batch is None:
+        return False
+    batch.add(request, request.version, request.state, changes, event)
+    return True
+
+
 def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, changes: dict | None = None,
           expected_version: int | None = None, note: str = "", data: dict | None = None,
           confidence: float | None = None, to_unit: Unit | None = None, checked: bool = False) -> RequestEvent:
@@ -111,6 +192,14 @@ def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, chang
     target = transition.target_from(from_state)
     if target != from_state:
         changes["state"] = target
+    batch = _batch.get()
+    if batch is not None:  # inside ``batched``: checked now, written at the block's end
+        for field, value in changes.items():
+            setattr(request, field, value)
+        request.version = version + 1
+        event = _event(request, action, actor, from_state, from_unit_id, to_unit, note, confidence, data, at)
+        batch.add(request, version, from_state, changes, event)
+        return event
     with transaction.atomic():
         updated = ServiceRequest.objects.filter(pk=request.pk, version=version, state=from_state).update(
             version=F("version") + 1, updated_at=timezone.now(), **changes
@@ -120,13 +209,19 @@ def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, chang
         for field, value in changes.items():
             setattr(request, field, value)
         request.version = version + 1
-        event = RequestEvent.objects.create(
-            request=request, seq=request.version, action=action, actor=actor,
-            actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
-            from_state=from_state, to_state=request.state, from_unit_id=from_unit_id, to_unit=to_unit,
-            note=note, confidence=confidence, data=data or {}, at=at,
-        )
+        event = _event(request, action, actor, from_state, from_unit_id, to_unit, note, confidence, data, at)
+        event.save(force_insert=True)
     return event
+
+
+def _event(request, action, actor, from_state, from_unit_id, to_unit, note, confidence, data, at) -> RequestEvent:
+    """The (unsaved) event of the step that just brought ``request`` to its current version."""
+    return RequestEvent(
+        request=request, seq=request.version, action=action, actor=actor,
+        actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
+        from_state=from_state, to_state=request.state, from_unit_id=from_unit_id, to_unit=to_unit,
+        note=note, confidence=confidence, data=data or {}, at=at,
+    )
 
 
 def allowed_actions(request: ServiceRequest, actor) -> list[str]:
