@@ -157,10 +157,9 @@ def test_a_batch_writes_nothing_when_the_order_changed_meanwhile(make_request, u
 
     request = make_request()
     category = Category.objects.filter(level=3).first()
-    with pytest.raises(StaleRequest), transaction.atomic():
-        with batched():
-            actions.classify(request, category)
-            ServiceRequest.objects.filter(pk=request.pk).update(version=F("version") + 1)  # someone else
+    with pytest.raises(StaleRequest), transaction.atomic(), batched():
+        actions.classify(request, category)
+        ServiceRequest.objects.filter(pk=request.pk).update(version=F("version") + 1)  # someone else
     stored = ServiceRequest.objects.get(pk=request.pk)
     assert stored.category_id is None and stored.state == State.RECEIVED
     assert list(stored.events.values_list("action", flat=True)) == [Action.INTAKE]
@@ -172,8 +171,7 @@ def test_a_refused_step_inside_a_batch_writes_none_of_its_steps(make_request, un
 
     request = make_request()
     category = Category.objects.filter(level=3).first()
-    with pytest.raises(RuleViolation), transaction.atomic():
-        with batched():
-            actions.classify(request, category)
-            actions.dispatch(request, unit("370102001002"))  # a community may not lead an order
+    with pytest.raises(RuleViolation), transaction.atomic(), batched():
+        actions.classify(request, category)
+        actions.dispatch(request, unit("370102001002"))  # a community may not lead an order
     assert list(ServiceRequest.objects.get(pk=request.pk).events.values_list("action", flat=True)) == [Action.INTAKE]
