@@ -136,7 +136,7 @@ def batched():
     """Steps taken inside the block write together at its end, in one transaction: per order one
     UPDATE (all the fields its steps set, guarded by the version and state the block found) and
     one INSERT of every step's event — the same checks, the same rows, one immutable event per
-    step, fewer statements (intake → classify → dispatch is 3 instead of 6).
+    step, fewer statements (intake → classify → dispatch: 3 instead of 7).
 
     Every check runs when the step is taken, on the order object as the earlier steps left it;
     only the writes wait. Inside the block read the order from the object the steps were given
