@@ -63,6 +63,28 @@ def django_db_setup(django_db_setup, django_db_blocker):
         create_demo_users("pw")
 
 
+@pytest.fixture
+def reference_data(django_db_blocker):
+    """The session data (categories, Lixia, calendar, cast), again if a flush took it: for tests with
+    ``transaction=True``, which pytest-django runs last and follows with a flush of every table."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from zhili.organisation.demo import create_demo_users
+    from zhili.routing import suggest
+    from zhili.taxonomy.models import Category
+    from zhili.workcalendar.loader import seed_from_chinese_calendar
+
+    if not Category.objects.exists():
+        import io
+
+        seed_from_chinese_calendar()
+        call_command("load_district", "lixia", stdout=io.StringIO())
+        create_demo_users("pw")
+    suggest._first_level.loaded_at = 0.0  # category rows may be new: forget cached ones
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def fresh_process_caches():
     """Per-process caches (catalogue, place names, calendar, duplicate index …) must not carry

@@ -12,7 +12,8 @@ from zhili.workflow import actions
 
 # transaction=True: the two processes must see committed rows. pytest-django runs such tests after
 # the ordinary ones, so the flush after it does not take the reference data from other tests.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres,
+              pytest.mark.usefixtures("reference_data")]  # an earlier transaction=True test may have flushed it
 
 
 def _accept_at_the_same_time(pk, username, barrier, results):

@@ -24,27 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def reference_data(django_db_blocker):
-    """The conftest's session data (categories, Lixia, calendar, cast), again if a flush took it."""
-    from django.core.cache import cache
-    from django.core.management import call_command
-
-    from zhili.organisation.demo import create_demo_users
-    from zhili.routing import suggest
-    from zhili.taxonomy.models import Category
-    from zhili.workcalendar.loader import seed_from_chinese_calendar
-
-    if not Category.objects.exists():
-        import io
-
-        seed_from_chinese_calendar()
-        call_command("load_district", "lixia", stdout=io.StringIO())
-        create_demo_users("pw")
-    suggest._first_level.loaded_at = 0.0  # category rows may be new: forget cached ones
-    cache.clear()
-
-
-@pytest.fixture
 def civic_client():
     from civicbot.http import HttpTransport, RateLimiter
     from civicbot.open311 import Open311Client
