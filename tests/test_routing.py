@@ -141,21 +141,13 @@ def test_a_catalogue_rule_naming_a_community_queues_the_order_instead_of_failing
     assert "不能主办工单" in queued.note and community.name in queued.note
 
 
-def test_the_fast_model_classifies_raw_messages_within_its_cpu_budget(model):
+def test_the_fast_model_classifies_raw_messages(model):
     """Trained on 1,500 segmented messages, the fast model reads the 495 raw, unsegmented
-    messages of fj2_sample_labeled (jieba cuts them) well, and one message alone costs well under
-    its 5 ms budget in CPU time (≈ 4–5 ms here; CPU time, not wall time, so other jobs on the
-    machine do not make the test flaky; the bound is doubled for slower machines)."""
-    import time
-
+    messages of fj2_sample_labeled (jieba cuts them) well. (Its time per message is a benchmark's
+    business: benchmarks/classifier.py.)"""
     from zhili.datafiles import data_path
     from zhili.routing.evaluation import read_labelled, scores
 
     texts, labels = read_labelled(data_path("tipdm2020c/fj2_sample_labeled.csv"), "留言详情", "一级分类")
     predicted = [p.label for p in classifier.predict(texts)]
     assert scores(labels, predicted)["macro_f1"] >= 0.8  # 0.839 with these 1,500 messages
-    assert classifier.build_features().transformer_list[1][1].steps[0][1].ngram_range == (1, 2)
-    started = time.process_time()
-    for text in texts[:100]:
-        classifier.predict([text])
-    assert (time.process_time() - started) * 1000 / 100 < 10
