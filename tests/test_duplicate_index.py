@@ -8,6 +8,7 @@ import pytest
 from django.db.models import Max
 from django.utils import timezone
 
+from zhili.organisation.models import Unit
 from zhili.requests.models import ServiceRequest
 from zhili.routing import duplicates
 from zhili.routing.duplicates import DuplicateIndex, text_of
@@ -157,12 +158,16 @@ def test_the_intake_offers_near_duplicates_but_not_weak_matches(make_request):
     """GIVEN an open order about a school's fees and one about broken street lights, WHEN a call about
     square-dance noise comes in, THEN nothing is offered (its best match scores under
     OFFER_MIN_SCORE), while a second call about the same school's fees is offered the first."""
-    fees = make_request("小学乱收费", "解放路街道某小学要求家长缴纳额外的辅导费和资料费。")
-    make_request("小区路灯不亮", "小区内路灯坏了很久，晚上出行不便，影响居民休息。")
+    jiefanglu = Unit.objects.get(code="370102001")
+    fees = make_request("小学乱收费", "解放路街道某小学要求家长缴纳额外的辅导费和资料费。", subdistrict=jiefanglu)
+    make_request("小区路灯不亮", "小区内路灯坏了很久，晚上出行不便，影响居民休息。", subdistrict=jiefanglu)
     noise = duplicates.find_duplicates("广场舞噪音扰民", "小区广场上每晚跳广场舞，音响声音太大，影响休息。")
     weak = duplicates._shared.query(text_of("广场舞噪音扰民", "小区广场上每晚跳广场舞，音响声音太大，影响休息。"),
                                     received_at=timezone.now(), window_days=90, limit=5)
     assert weak and all(score < duplicates.OFFER_MIN_SCORE for _, score in weak)  # found, but weak
     assert noise == []
+    # In the same subdistrict too: the bonus for the place does not lift a weak text over the bar.
+    assert duplicates.find_duplicates("广场舞噪音扰民", "小区广场上每晚跳广场舞，音响声音太大，影响休息。",
+                                      subdistrict_id=jiefanglu.pk) == []
     same = duplicates.find_duplicates("学校乱收费", "解放路街道某小学要求家长交辅导费和资料费，请查处。")
     assert [c.request_id for c in same][:1] == [fees.pk] and same[0].score >= duplicates.OFFER_MIN_SCORE

@@ -169,23 +169,26 @@ class DuplicateIndex:
             self.matrix = sp.vstack([self.matrix, self._weigh(counts)]).tocsr()
 
     def query(self, text: str, *, received_at: dt.datetime, window_days: int, area: int | None = None,
-              exclude_id: int | None = None, limit: int = 20) -> list[tuple[int, float]]:
+              exclude_id: int | None = None, limit: int = 20,
+              min_text_score: float = MIN_SCORE) -> list[tuple[int, float]]:
         """[(id, score)] of the best matches received in the window before ``received_at``,
-        best first, scores ≥ MIN_SCORE."""
+        best first: the text similarity (0–1) plus ``SAME_AREA_BONUS`` for the same ``area``;
+        only rows whose text similarity alone reaches ``min_text_score`` (default MIN_SCORE)."""
         if self.matrix is None or not text:
             return []
         # Sparse matrix × dense vector (csr_matvec): a sparse × sparse product of the same shapes
         # took ~28 ms with 10,000 rows, this ~7 (the dense query is 2**18 float32).
         query = self._weigh(self._tf([text])).toarray().ravel()
         scores = self.matrix @ query
+        similar = scores >= max(min_text_score, MIN_SCORE)  # by the text alone, before the bonus
         if area:
             scores = scores + SAME_AREA_BONUS * (self.areas == area)
         start = _utc_seconds(received_at - dt.timedelta(days=window_days))
         in_window = (self.received >= start) & (self.received <= _utc_seconds(received_at))
-        scores = np.where(in_window & (self.ids != (exclude_id or -1)), scores, 0.0)
+        scores = np.where(similar & in_window & (self.ids != (exclude_id or -1)), scores, 0.0)
         top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
         top = sorted(top, key=lambda i: -scores[i])
-        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] >= MIN_SCORE]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0.0]
 
 
 class _IdCursor:
@@ -323,15 +326,17 @@ def find_duplicates(title: str, description: str, *, subdistrict_id: int | None 
     """The ``limit`` open requests most likely about the same matter, best first.
 
     Only requests received in the ``window_days`` before ``received_at`` (default now) and
-    still open (not closed, declined, merged or split) are considered; scores below
-    ``OFFER_MIN_SCORE`` (0.15) are not offered. Returns [] for an empty text.
+    still open (not closed, declined, merged or split) are considered; a text similarity below
+    ``OFFER_MIN_SCORE`` (0.15, before the same-subdistrict bonus) is not offered. Returns [] for
+    an empty text.
     """
     text = text_of(title, description)
     if not text:
         return []
     _shared.refresh()
     matches = _shared.query(text, received_at=received_at or timezone.now(), window_days=window_days,
-                            area=subdistrict_id, exclude_id=exclude_id, limit=limit * 4)
+                            area=subdistrict_id, exclude_id=exclude_id, limit=limit * 4,
+                            min_text_score=OFFER_MIN_SCORE)
     if not matches:
         return []
     rows = ServiceRequest.objects.filter(pk__in=[m[0] for m in matches], state__in=_CANDIDATE_STATES)
@@ -339,7 +344,7 @@ def find_duplicates(title: str, description: str, *, subdistrict_id: int | None 
     if len(found) < len(matches):  # closed meanwhile (its event is read on the next refresh anyway)
         _shared.forget([m[0] for m in matches if m[0] not in found])
     return [Candidate(pk, found[pk][0], found[pk][1], round(min(score, 1.1), 3))
-            for pk, score in matches if pk in found and score >= OFFER_MIN_SCORE][:limit]
+            for pk, score in matches if pk in found][:limit]
 
 
 def evaluate(messages: list[dict], groups: dict[str, list[str]], *, window_days: int = 90, k: int = 5) -> dict:
