@@ -318,6 +318,7 @@ def test_history_rows_are_routed_at_their_dates_then_archived_out_of_every_workl
     assert (run.yellow, run.red) == (0, 0)
     with pytest.raises(WorkflowError):
         actions.reopen(school, actor=user_named("dispatcher"), note="重办")
+    assert actions.allowed_actions(school, user_named("dispatcher")) == []  # 重办 is not offered either
     events = RequestEvent.objects.count()
     assert import_file(write_csv(tmp_path, GOOD), source="h", history=True).existing == 3
     assert RequestEvent.objects.count() == events

@@ -34,7 +34,7 @@ from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
 
 from . import rules
-from .engine import allowed_actions, apply, batched, check_actor, check_state, defer, when
+from .engine import allowed_actions, apply, batched, check_actor, check_state, check_version, defer, when
 from .errors import RuleViolation, recorded
 
 __all__ = ["allowed_actions", "compute_due_at"]
@@ -273,6 +273,8 @@ def return_to_hotline(request, reason: str, *, actor, expected_version=None) -> 
     """退单 (SD, BJ 12, 66号): "not our duty or area", with a reason, within 2 working days of
     dispatch; the hotline reviews the objection (reassign or force dispatch)."""
     reason = _text(reason, "reason", gettext_lazy("退单理由"))
+    check_version(request, expected_version)
+    check_actor(request, Action.RETURN, actor)
     moment = when(actor, None)
     elapsed = calendar.working_days_between(request.dispatched_at or moment, moment)
     if request.state in rules.TRANSITIONS[Action.RETURN].sources and elapsed > rules.RETURN_LIMIT_WORKING_DAYS:
@@ -280,7 +282,6 @@ def return_to_hotline(request, reason: str, *, actor, expected_version=None) -> 
         raise RuleViolation(gettext("派单已超过 %(limit)s 个工作日（已过 %(elapsed)s 个），不能退单")
                             % {"limit": rules.RETURN_LIMIT_WORKING_DAYS, "elapsed": elapsed})
     check_state(request, Action.RETURN, expected_version)
-    check_actor(request, Action.RETURN, actor)
     return apply(request, Action.RETURN, actor, at=moment, changes={"return_count": request.return_count + 1},
                  expected_version=expected_version, note=reason, data={"working_days_after_dispatch": elapsed},
                  checked=True)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from zhili.organisation.models import Unit
 from zhili.organisation.roles import Role, roles_of, unit_ids_of
 from zhili.organisation.subtree import is_within, unit_paths
-from zhili.requests.choices import State
+from zhili.requests.choices import Action, State
 from zhili.requests.models import RequestEvent, ServiceRequest
 
 from .errors import ActionForbidden, RuleViolation, StaleRequest, TransitionNotAllowed
@@ -129,6 +129,9 @@ class _Batch:
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("zhili_workflow_batch", default=None)
+# The steps that may be batched: each is one write of the order and one event, with no writes
+# of its own beside them that a rollback inside the block could undo while its queued row stays.
+BATCHABLE = frozenset({Action.CLASSIFY, Action.QUEUE_FOR_DISPATCH, Action.DISPATCH, Action.ACCEPT, Action.REPLY})
 
 
 @contextlib.contextmanager
@@ -142,8 +145,10 @@ def batched():
     only the writes wait. Inside the block read the order from the object the steps were given
     (the database row catches up at the end). An error inside writes nothing of the batch (the
     transaction rolls back); an order changed by someone else meanwhile raises StaleRequest at
-    the end — then reload the order, its object holds the refused steps. Nested blocks join the
-    outermost one. Used by ``actions.route`` and the Open311 POST (intake and route together).
+    the end; after any error the orders' objects are reloaded from their rows. Nested blocks join
+    the outermost one. Only the steps in ``BATCHABLE`` may be taken inside (others raise
+    RuntimeError), and no code inside may catch a step's error and go on (its queued writes would
+    stay). Used by ``actions.route`` and the Open311 POST (intake and route together).
     """
     if _batch.get() is not None:
         yield
@@ -156,6 +161,12 @@ def batched():
             _batch.reset(token)
             token = None
             batch.flush()
+    except BaseException:
+        # Nothing was written: the objects go back to their rows (a new order's row is gone).
+        for pending in batch.pending.values():
+            with contextlib.suppress(ServiceRequest.DoesNotExist):
+                pending.request.refresh_from_db()
+        raise
     finally:
         if token is not None:
             _batch.reset(token)
@@ -194,6 +205,8 @@ def apply(request: ServiceRequest, action: str, actor, *, at: dt.datetime, chang
         changes["state"] = target
     batch = _batch.get()
     if batch is not None:  # inside ``batched``: checked now, written at the block's end
+        if action not in BATCHABLE:
+            raise RuntimeError(f"workflow step {action} cannot be taken inside batched()")
         for field, value in changes.items():
             setattr(request, field, value)
         request.version = version + 1

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from zhili.organisation.roles import Role
-from zhili.requests.choices import Action, State
+from zhili.requests.choices import Action, Resolution, State
 from zhili.workcalendar import service as calendar
 
 SYSTEM = "system"  # the actor is Zhili itself (routing, import, the worker)
@@ -55,6 +55,11 @@ def _within_return_window(request) -> bool:
     """The order was dispatched at most RETURN_LIMIT_WORKING_DAYS working days ago (SD, BJ 12)."""
     now = timezone.now()
     return calendar.working_days_between(request.dispatched_at or now, now) <= RETURN_LIMIT_WORKING_DAYS
+
+
+def _replied_by_a_unit(request) -> bool:
+    """Awaiting follow-up, or closed after a unit's reply (not 直办, 不再办理, 并单 or 历史归档)."""
+    return request.state != State.CLOSED or request.resolution == Resolution.REPLIED
 
 
 def _extension_pending(request) -> bool:
@@ -122,7 +127,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t(Action.FOLLOW_UP, [S.AWAITING_FOLLOW_UP], None, {OPERATOR, ADMIN},
            rule="BJ 23, JN 27: 回访是否联系、是否解决、是否满意"),
         _t(Action.REOPEN, [S.AWAITING_FOLLOW_UP, S.CLOSED], S.IN_PROGRESS, {DISPATCHER, SUPERVISOR, ADMIN},
-           rule="JN 27, SD17: 不满意或应办未办的，重办"),
+           rule="JN 27, SD17: 不满意或应办未办的，重办",
+           guard=_replied_by_a_unit, guard_message=gettext_lazy("只有经答复办结的工单可以重办")),
         _t(Action.URGE, _OPEN, None, {SUPERVISOR, DISPATCHER, ADMIN}, rule="JN 28, SD17: 催办"),
         _t(Action.SUPERVISE, _OPEN, None, {SUPERVISOR, ADMIN}, rule="JN 28, SD17: 督办单"),
         _t(Action.ESCALATE, _OPEN, None, {SYSTEM, SUPERVISOR, DISTRICT_LEADER, ADMIN},
