@@ -326,6 +326,19 @@ def test_the_hotline_worklists_each_list_their_orders_with_the_reason_and_a_coun
     assert numbers_in(client.get(QUEUE_URL, {"tab": "returned", "state": "pending_dispatch"})) == {returned.number}
 
 
+def test_an_extension_request_leaves_the_worklist_when_the_order_is_returned(client_as, order, user):
+    """批准延期 needs the order in the unit's hands: returned, it is under 退单待审核 only."""
+    lead = user("zhujian_lead")
+    obj = order("道路破损", category="0101", unit_code="370102-D09")
+    actions.accept(obj)
+    actions.request_extension(obj, 3, "需协调管线单位", actor=lead)
+    client = client_as("dispatcher")
+    assert numbers_in(client.get(QUEUE_URL, {"tab": "extension"})) == {obj.number}
+    actions.return_to_hotline(ServiceRequest.objects.get(pk=obj.pk), "非本单位职责", actor=lead)
+    assert numbers_in(client.get(QUEUE_URL, {"tab": "extension"})) == set()
+    assert numbers_in(client.get(QUEUE_URL, {"tab": "returned"})) == {obj.number}
+
+
 def test_the_hotline_worklist_export_follows_the_tab(client_as, order, user):
     import io
 

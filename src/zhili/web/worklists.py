@@ -69,11 +69,12 @@ HOTLINE_QUEUES = [
              (Action.QUEUE_FOR_DISPATCH,), gettext_lazy("转人工原因")),
     QueueTab("returned", gettext_lazy("退单待审核"), Q(state=State.RETURNED), (Action.RETURN,),
              gettext_lazy("退单理由")),
+    # 批准延期 is possible while the unit handles the order (a return leaves the request pending).
     QueueTab("extension", gettext_lazy("延期待审批"),
-             Q(pending_extension_days__gt=0, state__in=State.open_states()), (Action.REQUEST_EXTENSION,),
+             Q(pending_extension_days__gt=0, state=State.IN_PROGRESS), (Action.REQUEST_EXTENSION,),
              gettext_lazy("延期理由"), ("due_at", "id")),
     QueueTab("review", gettext_lazy("答复待审核"), Q(state__in=[State.REPLIED, State.STOP_REQUESTED]),
-             (Action.REPLY, Action.REQUEST_STOP), gettext_lazy("答复 / 不再办理说明"), ("replied_at", "id")),
+             (Action.REPLY, Action.REQUEST_STOP), gettext_lazy("答复 / 不再办理说明"), ("updated_at", "id")),
     QueueTab("follow_up", gettext_lazy("待回访"), Q(state=State.AWAITING_FOLLOW_UP), (), "", ("replied_at", "id")),
 ]
 _QUEUES = {tab.key: tab for tab in HOTLINE_QUEUES}
@@ -86,7 +87,11 @@ def queue_tab(key: str | None) -> QueueTab:
 
 def queue_counts(queryset: QuerySet) -> dict[str, int]:
     """{tab key: number of orders} over ``queryset`` (the user's visible orders), one query."""
-    return queryset.order_by().aggregate(**{tab.key: Count("pk", filter=tab.condition) for tab in HOTLINE_QUEUES})
+    # Only the states the worklists hold are read (not the closed history).
+    states = [State.PENDING_DISPATCH, State.RETURNED, State.IN_PROGRESS, State.REPLIED, State.STOP_REQUESTED,
+              State.AWAITING_FOLLOW_UP]
+    return (queryset.filter(state__in=states).order_by()
+            .aggregate(**{tab.key: Count("pk", filter=tab.condition) for tab in HOTLINE_QUEUES}))
 
 
 def user_units(user) -> list[Unit]:
