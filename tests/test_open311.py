@@ -611,3 +611,33 @@ def test_an_unknown_key_is_not_cached(client):
     assert post(client, form(key)).status_code == 403
     ApiClient.objects.filter(name="新客户端").update(key_hash=keys.hash_key(key))
     assert post(client, form(key)).status_code == 201  # a refusal is not remembered
+
+
+def test_a_lookup_that_overlaps_a_revocation_is_not_cached(app_key, monkeypatch):
+    """GIVEN a key looked up while its client is revoked in another thread (the row was read
+    before the revocation, stored in the cache after it), THEN the stale answer is not cached:
+    the next request reads the revoked row."""
+    from zhili.open311 import keys
+
+    keys.invalidate_cache()
+    real_active = ApiClient.objects.active
+
+    def active_then_revoked():
+        rows = list(real_active())  # read as it was
+        revoke_client("历下随手拍")  # meanwhile, another thread revokes (and invalidates)
+        return _Rows(rows)
+
+    class _Rows:
+        def __init__(self, rows):
+            self.rows = rows
+
+        def filter(self, key_hash):
+            return _Rows([r for r in self.rows if r.key_hash == key_hash])
+
+        def first(self):
+            return self.rows[0] if self.rows else None
+
+    monkeypatch.setattr(ApiClient.objects, "active", active_then_revoked)
+    assert keys.client_for_key(app_key) is not None  # this lookup answers with what it read …
+    monkeypatch.undo()
+    assert keys.client_for_key(app_key) is None  # … but did not cache it

@@ -84,30 +84,39 @@ class _KnownKeys:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.by_hash: dict[str, tuple[float, ApiClient]] = {}
+        self.generation = 0  # bumped by every invalidation: a lookup begun before one is not cached
 
     def invalidate(self, **kwargs) -> None:
         with self.lock:
             self.by_hash = {}
+            self.generation += 1
+
+    def invalidate_on_commit(self, **kwargs) -> None:
+        """After a save or delete: at once, and again when its transaction commits (a lookup made
+        meanwhile read the row as it was before the change)."""
+        self.invalidate()
+        transaction.on_commit(self.invalidate)
 
     def get(self, digest: str) -> ApiClient | None:
         hit = self.by_hash.get(digest)
         now = time.monotonic()
         if hit is not None and now - hit[0] < self.TTL:
             return hit[1]
+        generation = self.generation
         client = ApiClient.objects.active().filter(key_hash=digest).first()
         with self.lock:
             if client is None:
                 self.by_hash.pop(digest, None)
-            else:
-                if len(self.by_hash) > 1000:  # a bound: clients are few, keys never change
+            elif generation == self.generation:  # no revocation since the row was read
+                if len(self.by_hash) > 1000:  # a bound: clients are few
                     self.by_hash = {}
                 self.by_hash[digest] = (now, client)
         return client
 
 
 _known_keys = _KnownKeys()
-post_save.connect(_known_keys.invalidate, sender=ApiClient, weak=False)
-post_delete.connect(_known_keys.invalidate, sender=ApiClient, weak=False)
+post_save.connect(_known_keys.invalidate_on_commit, sender=ApiClient, weak=False)
+post_delete.connect(_known_keys.invalidate_on_commit, sender=ApiClient, weak=False)
 
 
 def invalidate_cache() -> None:
