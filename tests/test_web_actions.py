@@ -264,6 +264,10 @@ def test_a_return_after_two_working_days_is_not_offered_and_refused_in_chinese(c
     assert "超过 2 个工作日" in html and "不能退单" in html
     fresh_order = order("今天派的单")
     assert "return" in buttons(client.get(page_url(fresh_order)).content.decode())
+    # A handler (not the leader) is told the step is the leader's, not the window or the state.
+    refused = act(client_as("zhujian"), fresh_order, "return", reason="非本单位职责")
+    assert refused.status_code == 403 and "超过 2 个工作日" not in refused.content.decode()
+    assert "您的角色无权执行“退单”" in refused.content.decode()
     obj = fresh(obj)
     assert (obj.state, obj.version, obj.return_count) == (State.DISPATCHED, before, 0)
 

@@ -31,7 +31,7 @@ from zhili.requests.choices import Action, State
 from zhili.requests.models import ServiceRequest
 from zhili.requests.privacy import RevealRefused, reveal_phone
 from zhili.workflow.actions import allowed_actions
-from zhili.workflow.engine import check_state
+from zhili.workflow.engine import check_actor, check_state
 from zhili.workflow.errors import StaleRequest, WorkflowError
 from zhili.workflow.rules import TRANSITIONS
 
@@ -77,9 +77,14 @@ def _done(obj: ServiceRequest, action: str, result) -> str:
         "action": Action(action).label, "number": obj.number, "state": State(obj.state).label}
 
 
-def _refusal(obj: ServiceRequest, action: str) -> str:
-    """Why ``action`` is not offered: the step's own condition when the state allows it (e.g.
-    退单 after 2 working days), else the state."""
+def _refusal(obj: ServiceRequest, action: str, user) -> str:
+    """Why ``action`` is not offered to ``user``: their role or unit (e.g. 退单 is the unit
+    leader's), else the step's own condition when the state allows it (e.g. 退单 after 2 working
+    days), else the state."""
+    try:
+        check_actor(obj, action, user)
+    except WorkflowError as exc:
+        return exc.message
     try:
         check_state(obj, action)
     except WorkflowError as exc:
@@ -105,7 +110,7 @@ def request_act(request, number: str, action: str):
         kept = step.form(ctx=ctx, action=action, initial=request.POST.dict())
         return _page(request, obj, 409, bound=kept, ctx=ctx, page_error=STALE_MESSAGE)
     if action not in allowed_actions(obj, request.user):
-        return _page(request, obj, 403, ctx=ctx, page_error=_refusal(obj, action))
+        return _page(request, obj, 403, ctx=ctx, page_error=_refusal(obj, action, request.user))
     if not form.is_valid():
         return _page(request, obj, 400, bound=form, ctx=ctx)
     try:
