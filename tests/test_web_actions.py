@@ -187,7 +187,7 @@ def test_a_user_without_the_right_gets_no_button_and_a_refused_post_changes_noth
     assert "return" not in buttons(client.get(page_url(obj)).content.decode())
     response = act(client, obj, "return", reason="不是我们的")
     assert response.status_code == 403
-    assert "您当前不能对该工单执行“退单”" in response.content.decode()
+    assert "您的角色无权执行“退单”" in response.content.decode()  # the reason: the role, not the state
     client = client_as("supervisor")
     assert "dispatch" not in buttons(client.get(page_url(obj)).content.decode())
     assert act(client, obj, "accept").status_code == 403
