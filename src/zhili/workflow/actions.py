@@ -467,7 +467,7 @@ def archive(request, *, at: dt.datetime) -> RequestEvent:
     """历史归档: closes an imported historical message as a record of the past (system only,
     ``at`` the last moment the source knows, e.g. its reply time). Its handling is not in the
     source, so it is not counted as replied (resolution ``archived``), cannot be reopened, gets no
-    cards and never reaches an inbox. Raises ``StateError`` from a closed, merged, split or
+    cards and never reaches an inbox. Raises ``TransitionNotAllowed`` from a closed, merged, split or
     declined state (nothing to archive)."""
     return apply(request, Action.ARCHIVE, None, at=at, note=recorded(gettext_noop("历史数据导入，来源未记录处理结果")),
                  changes={"closed_at": at, "resolution": Resolution.ARCHIVED})
