@@ -8,8 +8,9 @@ import contextlib
 import datetime as dt
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -162,10 +163,13 @@ def batched():
             token = None
             batch.flush()
     except BaseException:
-        # Nothing was written: the objects go back to their rows (a new order's row is gone).
-        for pending in batch.pending.values():
-            with contextlib.suppress(ServiceRequest.DoesNotExist):
-                pending.request.refresh_from_db()
+        # Nothing was written: the objects go back to their rows (a new order's row is gone) —
+        # unless an enclosing transaction is already doomed (one_transaction takes no savepoints):
+        # it rolls back whole and its objects are not used again.
+        if not transaction.get_connection().needs_rollback:
+            for pending in batch.pending.values():
+                with contextlib.suppress(ServiceRequest.DoesNotExist, DatabaseError, TransactionManagementError):
+                    pending.request.refresh_from_db()
         raise
     finally:
         if token is not None:
