@@ -28,7 +28,8 @@ from zhili.routing.dispatch import find_lead_unit
 from zhili.routing.suggest import suggest_many
 from zhili.taxonomy.models import Category
 from zhili.workcalendar.service import LOCAL_TZ
-from zhili.workflow import actions, rules
+from zhili.workflow import actions
+from zhili.workflow.engine import state_allows
 from zhili.workflow.errors import WorkflowError
 
 from .reader import Row, read_rows
@@ -253,6 +254,7 @@ def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) ->
     if parsed.reply and match is None:
         # No unit to attribute the reply to: keep it with the intake record rather than lose it.
         keep_reply = {"historical_reply": parsed.reply, "historical_replied_at": parsed.replied_at.isoformat()}
+    last_known = parsed.received_at  # the last moment the row tells of (历史归档 is then)
     with transaction.atomic():
         request = actions.intake(
             title=parsed.title, description=parsed.description, at=parsed.received_at,
@@ -271,8 +273,9 @@ def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) ->
         if parsed.reply and request.lead_unit_id:
             actions.accept(request, at=parsed.received_at)
             actions.reply(request, parsed.reply, at=parsed.replied_at)
-        if history and request.state in rules.TRANSITIONS[Action.ARCHIVE].sources:
-            actions.archive(request, at=parsed.replied_at if parsed.reply and request.lead_unit_id else parsed.received_at)
+            last_known = parsed.replied_at
+        if history and state_allows(request, Action.ARCHIVE):
+            actions.archive(request, at=last_known)
     return request.state
 
 

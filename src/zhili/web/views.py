@@ -15,7 +15,7 @@ from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
 from zhili.requests.privacy import may_reveal
 from zhili.workflow.actions import allowed_actions
-from zhili.workflow.rules import TRANSITIONS
+from zhili.workflow.engine import state_allows
 
 from .context_processors import QUEUE_ROLES
 from .dashboard import dashboard_data
@@ -110,12 +110,7 @@ def leader_only_steps(obj: ServiceRequest, user, allowed: list[str]) -> list[str
     works_on_it = any(a in allowed for a in (Action.ACCEPT, Action.CONTACT, Action.REPLY))
     if not works_on_it or has_role(user, Role.UNIT_LEADER):
         return []
-    steps = []
-    for action in LEADER_ONLY:
-        transition = TRANSITIONS[action]
-        if obj.state in transition.sources and (transition.guard is None or transition.guard(obj)):
-            steps.append(str(Action(action).label))
-    return steps
+    return [str(Action(action).label) for action in LEADER_ONLY if state_allows(obj, action)]
 
 
 @login_required

@@ -474,9 +474,8 @@ def archive(request, *, at: dt.datetime) -> RequestEvent:
 
 
 def reopen(request, *, actor, note: str, expected_version=None) -> RequestEvent:
-    """重办 (JN 27, SD17): back to the same unit with a new deadline from now."""
-    if request.state == State.CLOSED and request.resolution != Resolution.REPLIED:
-        raise RuleViolation(gettext("只有经答复办结的工单可以重办"))
+    """重办 (JN 27, SD17): back to the same unit with a new deadline from now (only an order a
+    unit replied to: the step's guard in ``rules``)."""
     if request.lead_unit_id is None:
         raise RuleViolation(gettext("工单没有主办单位，无法重办"))
     moment = when(actor, None)

@@ -241,13 +241,18 @@ def _event(request, action, actor, from_state, from_unit_id, to_unit, note, conf
     )
 
 
+def state_allows(request: ServiceRequest, action: str) -> bool:
+    """True when the order's state (and the step's guard) allow ``action``, whoever takes it:
+    ``check_state`` without the exception."""
+    transition = TRANSITIONS[action]
+    return request.state in transition.sources and (transition.guard is None or transition.guard(request))
+
+
 def allowed_actions(request: ServiceRequest, actor) -> list[str]:
     """The actions ``actor`` may take on ``request`` in its current state (what a page offers)."""
     result = []
     for action, transition in TRANSITIONS.items():
-        if request.state not in transition.sources or actor is None:
-            continue
-        if transition.guard is not None and not transition.guard(request):
+        if actor is None or not state_allows(request, action):
             continue
         if SYSTEM in transition.roles and len(transition.roles) == 1:
             continue
