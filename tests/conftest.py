@@ -42,12 +42,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     deadlock as soon as a query calls a Python function (REGEXP, the date functions): one thread
     waits for SQLite's connection mutex holding the GIL, the other for the GIL holding the mutex.
     (CI hung for 90 minutes that way in the first browser test.) With a file every thread opens
-    its own connection, as the web server does in production."""
+    its own connection, as the web server does in production. On PostgreSQL the test database's
+    name carries this process's id."""
     from django.db import connections
 
     settings = connections["default"].settings_dict
     if settings["ENGINE"].endswith("sqlite3"):
         settings.setdefault("TEST", {})["NAME"] = str(Path(_VAR) / "test-zhili.sqlite3")
+    elif not settings.get("TEST", {}).get("NAME"):
+        # A test database of this run's own on a shared server (two `make test` at once would
+        # otherwise both create, use and drop test_postgres).
+        settings.setdefault("TEST", {})["NAME"] = f"test_{settings['NAME']}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
