@@ -117,6 +117,19 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Parameters bound by the server, and a statement run DB_PREPARE_THRESHOLD times on one connection
+    # prepared there (psycopg's automatic prepared statements; Django passes both options through).
+    # With persistent connections (DB_CONN_MAX_AGE) the PostgreSQL backend then skips parsing and
+    # planning the same INSERTs and UPDATEs: an Open311 POST cost its backend 1.15-1.23 ms of CPU
+    # instead of 1.75-1.90 (benchmarks/open311_post_cpu.py, docs/open311.md). Behind PgBouncer in
+    # transaction mode, set DB_PREPARE_THRESHOLD=0 (never prepare) unless it tracks prepared statements.
+    _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=env_bool("DB_SERVER_SIDE_BINDING", True),
+        prepare_threshold=_prepare_threshold if _prepare_threshold > 0 else None,
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
