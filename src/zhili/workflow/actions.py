@@ -106,27 +106,43 @@ def intake(*, title: str, description: str, actor=None, at: dt.datetime | None =
     description = _text(description, "description", gettext_lazy("诉求内容"))
     moment = when(actor, at)
     with transaction.atomic():
-        request = ServiceRequest.objects.create(
-            title=title[:200], description=description, channel=channel, request_type=request_type,
+        pk = ServiceRequest.objects.reserve_pk()  # PostgreSQL: the number goes into the INSERT
+        request = ServiceRequest(
+            pk=pk, title=title[:200], description=description, channel=channel, request_type=request_type,
             address=(address or "").strip()[:300], lat=lat, long=long,
             requester_name=(requester_name or "").strip()[:50],
             requester_phone=normalise_phone(requester_phone)[:24], confidential=confidential,
             source=source, external_id=external_id, subdistrict=subdistrict, community=community,
             split_from=split_from, received_at=moment, state=State.RECEIVED, version=1,
         )
-        request.number = f"{settings.ZHILI_REQUEST_NUMBER_PREFIX}{timezone.localtime(moment):%Y%m%d}-{request.pk:06d}"
+        if pk is not None:
+            request.number = request_number(pk, moment)
         event = RequestEvent(
             request=request, seq=1, action=Action.INTAKE, actor=actor,
             actor_unit_id=(unit_ids_of(actor)[:1] or [None])[0] if actor else None,
             from_state="", to_state=State.RECEIVED, at=moment,
             data={"channel": channel, "source": source, **(event_data or {})},
         )
-        # Inside ``engine.batched`` (an Open311 POST: intake and route together) the number and
-        # the event are written with the routing steps' own UPDATE and events.
-        if not defer(request, {"number": request.number}, event):
-            ServiceRequest.objects.filter(pk=request.pk).update(number=request.number)
+        # Inside ``engine.batched`` (an Open311 POST: intake and route together) the order is
+        # INSERTed at the block's end with every field its steps set (with its number when the id
+        # was reserved; else the number joins the steps' one UPDATE), its events in one INSERT.
+        if pk is not None and defer(request, {}, event, new=True):
+            return request
+        request.save(force_insert=True)
+        changes = {}
+        if pk is None:
+            request.number = changes["number"] = request_number(request.pk, moment)
+        if not defer(request, changes, event):
+            if changes:
+                ServiceRequest.objects.filter(pk=request.pk).update(**changes)
             event.save(force_insert=True)
     return request
+
+
+def request_number(pk: int, received_at: dt.datetime) -> str:
+    """An order's number: the deployment's prefix, the local date it was received and its id,
+    e.g. ``LX20261129-000123`` (``ZHILI_REQUEST_NUMBER_PREFIX``)."""
+    return f"{settings.ZHILI_REQUEST_NUMBER_PREFIX}{timezone.localtime(received_at):%Y%m%d}-{pk:06d}"
 
 
 def resolve_at_intake(request, article, *, actor, answer: str = "", expected_version=None) -> RequestEvent:
