@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.http import Http404
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +21,7 @@ from zhili.inputs import fields_with_nul, printable_name
 from . import queries, submit
 from .authentication import ApiKeyAuthentication, ClientRateThrottle, HasApiKey
 from .errors import Open311Error, bad_request
+from .parsers import FormParser
 from .renderers import Open311JSONRenderer, Open311XMLRenderer
 
 FORMATS = {"json": Open311JSONRenderer, "xml": Open311XMLRenderer}
