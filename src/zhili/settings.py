@@ -124,6 +124,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # planning the same INSERTs and UPDATEs: an Open311 POST cost its backend 1.15-1.23 ms of CPU
     # instead of 1.75-1.90 (benchmarks/open311_post_cpu.py, docs/open311.md). Behind PgBouncer in
     # transaction mode, set DB_PREPARE_THRESHOLD=0 (never prepare) unless it tracks prepared statements.
+    # A prepared statement lives as long as its connection: restart the server and the worker after a
+    # migration that changes a column ("cached plan must not change result type" until then; README).
     _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=env_bool("DB_SERVER_SIDE_BINDING", True),

@@ -233,7 +233,7 @@ def _file(client: ApiClient, draft: Draft) -> object:
     """Intake and route (or, for history, dispatch and close) through the workflow."""
     history = draft.history
     at = history.get("requested_datetime")
-    with batched():  # intake and every step after it: one UPDATE of the order and one INSERT of the events
+    with batched():  # intake and the steps after it: the order written once, its events in one INSERT
         return _file_steps(client, draft, history, at)
 
 

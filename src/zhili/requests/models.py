@@ -6,7 +6,7 @@ deleted: the model refuses it, and on PostgreSQL a trigger does too (migration 0
 """
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import Exists, IntegerField, OuterRef, Subquery
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -71,7 +71,7 @@ class ServiceRequestQuerySet(models.QuerySet):
         skipped, as with any sequence). With it the order's number, which contains the id, is
         written by the order's one INSERT instead of a second write of the row. None on other
         databases (SQLite has no sequence: the INSERT gives the id)."""
-        connection = connections[self.db]
+        connection = connections[router.db_for_write(self.model)]
         if connection.vendor != "postgresql":
             return None
         with connection.cursor() as cursor:

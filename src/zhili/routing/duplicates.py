@@ -291,8 +291,10 @@ class _Shared:
                            .values_list("pk", "request_id"))
             self.events.saw([e[0] for e in changed], started)
             touched = {e[1] for e in changed} - {r[0] for r in rows}
-            if touched:
-                current = list(ServiceRequest.objects.filter(pk__in=touched).values_list(*_ROW))
+            if touched:  # in chunks: PostgreSQL takes at most 65,535 parameters a statement
+                ordered = sorted(touched)
+                current = [row for i in range(0, len(ordered), 10_000) for row in ServiceRequest.objects.filter(
+                    pk__in=ordered[i:i + 10_000]).values_list(*_ROW)]
                 self.index.remove([r[0] for r in current if r[5] not in _CANDIDATE_STATES])
                 self._add(current, since)  # e.g. reopened
             if started - self.evicted_at >= self.EVICT_EVERY_SECONDS:

@@ -96,7 +96,8 @@ def when(actor, at: dt.datetime | None) -> dt.datetime:
 
 class _Pending:
     """One order's steps inside a ``batched`` block: the version and state the block found it in
-    (the guard of its one UPDATE), the fields its steps set, and their events in order."""
+    (the guard of its one UPDATE; a new order is INSERTed instead), the fields its steps set, and
+    their events in order."""
 
     def __init__(self, request: ServiceRequest, version: int, state: str, new: bool = False) -> None:
         self.request, self.version, self.state, self.new = request, version, state, new
@@ -152,7 +153,8 @@ def batched():
     only the writes wait. Inside the block read the order from the object the steps were given
     (the database row catches up at the end). An error inside writes nothing of the batch (the
     transaction rolls back); an order changed by someone else meanwhile raises StaleRequest at
-    the end; after any error the orders' objects are reloaded from their rows. Nested blocks join
+    the end; after any error the orders' objects are reloaded from their rows (a new order that
+    was never written loses its reserved id and number: it does not exist). Nested blocks join
     the outermost one. Only the steps in ``BATCHABLE`` may be taken inside (others raise
     RuntimeError), and no code inside may catch a step's error and go on (its queued writes would
     stay). Used by ``actions.route`` and the Open311 POST (intake and route together).
@@ -169,13 +171,23 @@ def batched():
             token = None
             batch.flush()
     except BaseException:
-        # Nothing was written: the objects go back to their rows (a new order's row is gone) —
+        # Nothing was written: the objects go back to their rows (a new order has none: its
+        # reserved id and number are taken off the object; a row INSERTed at intake is gone) —
         # unless an enclosing transaction is already doomed (one_transaction takes no savepoints):
         # it rolls back whole and its objects are not used again.
-        if not transaction.get_connection().needs_rollback:
-            for pending in batch.pending.values():
-                with contextlib.suppress(ServiceRequest.DoesNotExist, DatabaseError, TransactionManagementError):
-                    pending.request.refresh_from_db()
+        reload = not transaction.get_connection().needs_rollback
+        for pending in batch.pending.values():
+            request = pending.request
+            if reload and not pending.new:
+                try:
+                    request.refresh_from_db()
+                    continue
+                except ServiceRequest.DoesNotExist:
+                    pass  # INSERTed at intake inside the block, gone with it
+                except (DatabaseError, TransactionManagementError):
+                    continue
+            if pending.new or reload:  # no row: no id or number that a later save could take for real
+                request.pk = request.number = None
         raise
     finally:
         if token is not None:
