@@ -7,7 +7,8 @@ Two rollups:
   A refresh recomputes, from the event log, every *day* touched by the events since the
   watermark; recomputing a day is idempotent, so a day can be recomputed any number of times.
 - ``RequestCell`` — received month × state × lead unit × category × subdistrict → number of
-  orders, for ``stats.totals()``. Each order's cell is remembered (``RequestCellMember``); a
+  orders, for ``stats.totals()``; the state of a closed order archived by a history import is
+  ``archived`` (``counted_state``), so it is never counted as handled (已办结). Each order's cell is remembered (``RequestCellMember``); a
   refresh moves the orders named by the new events from their old cell to their current one.
 
 The watermark is the last event id read. PostgreSQL may commit a lower id after a higher one, so
@@ -31,7 +32,7 @@ from django.db.models import Case, Count, Exists, F, Max, Min, OuterRef, Q, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from zhili.requests.choices import Action
+from zhili.requests.choices import Action, Resolution, State
 from zhili.requests.models import RequestEvent, ServiceRequest
 from zhili.taxonomy.models import Category
 from zhili.workcalendar.service import LOCAL_TZ
@@ -223,13 +224,22 @@ def _dirty_days(new_events: list[tuple]) -> set[dt.date]:
 
 # --- RequestCell --------------------------------------------------------------------------------------
 
+ARCHIVED = Resolution.ARCHIVED.value
+
+
+def counted_state(state: str, resolution: str) -> str:
+    """The state an order is counted under in the totals: its state, but ``archived`` for a
+    closed order that a history import archived (历史归档: never handled in Zhili, so not 已办结)."""
+    return ARCHIVED if state == State.CLOSED and resolution == Resolution.ARCHIVED else state
+
+
 def _cell_keys(request_ids: list[int], levels) -> dict[int, tuple]:
     keys = {}
     for i in range(0, len(request_ids), CHUNK):
-        for pk, state, unit, category, place, received in ServiceRequest.objects.filter(
+        for pk, state, resolution, unit, category, place, received in ServiceRequest.objects.filter(
                 pk__in=request_ids[i:i + CHUNK]).values_list(
-                "id", "state", "lead_unit_id", "category_id", "subdistrict_id", "received_at"):
-            keys[pk] = (month_start(local_day(received)), state, unit,
+                "id", "state", "resolution", "lead_unit_id", "category_id", "subdistrict_id", "received_at"):
+            keys[pk] = (month_start(local_day(received)), counted_state(state, resolution), unit,
                         levels.get(category, (None, None))[0] if category else None, place)
     return keys
 
@@ -279,16 +289,16 @@ def _rebuild_cells(levels) -> None:
     last = 0
     while True:  # by id ranges: a batch is read whole before it is written (one connection)
         batch = list(ServiceRequest.objects.filter(pk__gt=last).order_by("pk").values_list(
-            "id", "state", "lead_unit_id", "category_id", "subdistrict_id", "received_at")[:100_000])
+            "id", "state", "resolution", "lead_unit_id", "category_id", "subdistrict_id", "received_at")[:100_000])
         if not batch:
             break
         members = []
-        for pk, state, unit, category, place, received in batch:
+        for pk, state, resolution, unit, category, place, received in batch:
             day = received.astimezone(LOCAL_TZ).date()
             month = months.get(day)
             if month is None:
                 month = months[day] = day.replace(day=1)
-            key = (month, state, unit, levels.get(category, (None, None))[0] if category else None, place)
+            key = (month, counted_state(state, resolution), unit, levels.get(category, (None, None))[0] if category else None, place)
             counts[key] += 1
             members.append((pk, *key))
         insert_rows(RequestCellMember, MEMBER_FIELDS, members)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from zhili.organisation.models import Unit
-from zhili.requests.choices import State
+from zhili.requests.choices import Resolution, State
 from zhili.requests.models import ServiceRequest
 from zhili.taxonomy.models import Category
 from zhili.workcalendar.service import LOCAL_TZ
@@ -21,6 +21,9 @@ from .periods import Period
 # Keys of the totals (Chinese whatever the language), translated where shown (gettext_noop marks them).
 NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = gettext_noop("未分类"), gettext_noop("未派单"), gettext_noop("未识别街道")
 UNDISPATCHED = (State.RECEIVED, State.PENDING_DISPATCH)
+# The keys of "by_state" and what they are shown as: the states, and 历史归档 for closed orders
+# archived by a history import (``rollups.counted_state``), which are not 已办结.
+STATE_LABELS = {**dict(State.choices), rollups.ARCHIVED: Resolution.ARCHIVED.label}
 
 
 def _ordered(counts: dict[str, int]) -> dict[str, int]:
@@ -39,7 +42,7 @@ def totals(queryset=None, *, month=None) -> dict:
     in ``month`` ("YYYY-MM" or a Period).
 
     Shape: {"requests": int, "undispatched": int, "overdue": int,
-    "by_state": {state: n}, "by_category": {first-level name: n}, "by_lead_unit": {unit name: n},
+    "by_state": {state: n} ("archived" for 历史归档, see STATE_LABELS), "by_category": {first-level name: n}, "by_lead_unit": {unit name: n},
     "by_subdistrict": {name: n}, "by_month": {"YYYY-MM": n}} — zero counts left out, dict order
     by count, descending, then name (by_month: by month). "undispatched" = received or waiting
     for a dispatcher; "overdue" = open orders past their deadline now; "by_category" counts each
@@ -77,7 +80,10 @@ def totals(queryset=None, *, month=None) -> dict:
         for row in qs.annotate(month=TruncMonth("received_at")).values("month").annotate(n=Count("id")).order_by("month")
         if row["month"] is not None
     }
-    by_state = grouped("state", "")
+    by_state: dict[str, int] = defaultdict(int)
+    for row in qs.values("state", "resolution").annotate(n=Count("id")).order_by():
+        by_state[rollups.counted_state(row["state"], row["resolution"])] += row["n"]
+    by_state = _ordered(by_state)
     return {
         "requests": sum(by_state.values()),
         "undispatched": sum(by_state.get(s, 0) for s in UNDISPATCHED),

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy
 
 from zhili.assessment import formulas, replies, stats
-from zhili.requests.choices import State
 
 from .format import change, pct, points
 
@@ -113,8 +112,7 @@ def summary(ov: dict) -> list[str]:
 
 
 def state_rows(totals: dict) -> list[tuple[str, int]]:
-    labels = dict(State.choices)
-    return [(str(labels.get(state, state)), n) for state, n in totals["by_state"].items()]  # labels are lazy
+    return [(str(stats.STATE_LABELS.get(state, state)), n) for state, n in totals["by_state"].items()]  # labels are lazy
 
 
 def missing_labels(review) -> str:
