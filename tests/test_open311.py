@@ -578,6 +578,30 @@ def test_a_workflow_refusal_inside_a_post_rolls_everything_back(client):
     assert post(client, form(key)).status_code == 201  # the connection is usable afterwards
 
 
+@pytest.mark.parametrize("agency", ["370102-D09", ""])
+def test_a_closed_history_request_is_archived_not_left_in_a_queue(client, agency):
+    """A matter closed in the other system: its unit (given, or the catalogue's) replies, then
+    历史归档 — never a reply waiting for review or an order in the dispatcher's queue, as
+    `import-requests --history` does."""
+    from zhili.requests.choices import Resolution, State
+
+    key = create_client("历史导入", may_import_history=True)[1]
+    response = post(client, form(key, requested_datetime="2025-03-01T09:00:00+08:00", status="closed",
+                                 updated_datetime="2025-03-04T16:00:00+08:00", status_notes="已处理",
+                                 agency_responsible=agency or None))
+    assert response.status_code == 201, response.content
+    order = ServiceRequest.objects.get()
+    assert (order.state, order.resolution) == (State.CLOSED, Resolution.ARCHIVED)
+    actions = list(order.events.values_list("action", flat=True))
+    assert actions[-1] == "archive" and ("reply" in actions) == (order.lead_unit_id is not None)
+    if agency:
+        assert order.lead_unit.code == agency and actions[:3] == ["intake", "dispatch", "accept"]
+    else:  # routed by the catalogue, as any request
+        assert actions[:3] == ["intake", "classify", "dispatch"] or "queue_for_dispatch" in actions
+    item = client.get(f"{BASE}/requests/{order.number}.json").json()[0]
+    assert (item["status"], item["status_notes"]) == ("closed", "历史归档")
+
+
 def test_service_codes_are_cached_and_follow_an_edit_of_the_tree(client, app_key):
     from zhili.taxonomy.models import Category
 

@@ -76,7 +76,7 @@ def test_nyc_sample_reads_back_with_its_status_and_dates(sample, client, import_
             closed += 1
             assert item["status"] == "closed", (key, item)
             assert parse_datetime(item["updated_datetime"]) == nyc_time(row["closed_date"]), (key, item)
-            assert item["status_notes"] == "已答复待审核"
+            assert item["status_notes"] == "历史归档"  # the unit's reply, then archived: not in any queue
         else:
             assert item["status"] == "open", (key, item)
             assert parse_datetime(item["updated_datetime"]) == requested

@@ -15,7 +15,7 @@ import re
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from zhili.requests.choices import Action, DeclineReason, State
+from zhili.requests.choices import Action, DeclineReason, Resolution, State
 from zhili.requests.models import RequestEvent, ServiceRequest
 from zhili.requests.privacy import mask_name, mask_phone
 
@@ -70,7 +70,10 @@ def public_requests():
 
 
 def status_notes(request: ServiceRequest) -> str:
-    """Our state in Chinese, with the decline reason or the primary order when there is one."""
+    """Our state in Chinese, with the decline reason or the primary order when there is one;
+    历史归档 for a past matter a history import closed (not handled here: not 已办结)."""
+    if request.state == State.CLOSED and request.resolution == Resolution.ARCHIVED:
+        return str(Resolution.ARCHIVED.label)
     notes = State(request.state).label
     if request.state == State.DECLINED and request.decline_reason:
         notes += f"：{DeclineReason(request.decline_reason).label}"

@@ -250,10 +250,15 @@ def _file_steps(client: ApiClient, draft: Draft, history: dict, at) -> object:
         actions.dispatch(request, unit, at=at, category=draft.category, note="历史工单：按原承办机构派单")
     else:
         actions.route(request, at=at, given_category=draft.category, force=bool(history))
-    if history.get("status") == "closed" and request.lead_unit_id:
+    if history.get("status") == "closed":
+        # A past matter, closed in the other system: its unit's reply (when it has a unit), then
+        # 历史归档, as `import-requests --history` does — never a reply waiting for the hotline's
+        # review or an order in the dispatcher's queue, never in the 三率 (docs/open311.md).
         closed_at = history.get("updated_datetime") or at
-        actions.accept(request, at=at)
-        actions.reply(request, history.get("status_notes") or "已办结", at=closed_at)
+        if request.lead_unit_id:
+            actions.accept(request, at=at)
+            actions.reply(request, history.get("status_notes") or "已办结", at=closed_at)
+        actions.archive(request, at=closed_at)
     return request
 
 

@@ -137,7 +137,8 @@ class _Batch:
 _batch: ContextVar[_Batch | None] = ContextVar("zhili_workflow_batch", default=None)
 # The steps that may be batched: each is one write of the order and one event, with no writes
 # of its own beside them that a rollback inside the block could undo while its queued row stays.
-BATCHABLE = frozenset({Action.CLASSIFY, Action.QUEUE_FOR_DISPATCH, Action.DISPATCH, Action.ACCEPT, Action.REPLY})
+BATCHABLE = frozenset({Action.CLASSIFY, Action.QUEUE_FOR_DISPATCH, Action.DISPATCH, Action.ACCEPT, Action.REPLY,
+                       Action.ARCHIVE})
 
 
 @contextlib.contextmanager
