@@ -179,16 +179,15 @@ def batched():
         reload = not transaction.get_connection().needs_rollback
         for pending in batch.pending.values():
             request = pending.request
-            if reload and not pending.new:
+            if pending.new:  # never written: no id or number that a later save could take for real
+                request.pk = request.number = None
+            elif reload:
                 try:
                     request.refresh_from_db()
-                    continue
-                except ServiceRequest.DoesNotExist:
-                    pass  # INSERTed at intake inside the block, gone with it
+                except ServiceRequest.DoesNotExist:  # INSERTed at intake inside the block, gone with it
+                    request.pk = request.number = None
                 except (DatabaseError, TransactionManagementError):
-                    continue
-            if pending.new or reload:  # no row: no id or number that a later save could take for real
-                request.pk = request.number = None
+                    pass
         raise
     finally:
         if token is not None:
