@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from zhili.organisation.models import Unit
 from zhili.requests.choices import Resolution, State
@@ -20,6 +20,10 @@ from .periods import Period
 
 # Keys of the totals (Chinese whatever the language), translated where shown (gettext_noop marks them).
 NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = gettext_noop("未分类"), gettext_noop("未派单"), gettext_noop("未识别街道")
+# How each "none" bucket is shown (its key above stays the Chinese text): orders without a lead
+# unit are not only those waiting for dispatch (直办, 不予受理 and 历史归档 never get one).
+NONE_LABELS = {NO_CATEGORY: gettext_lazy("未分类"), NO_UNIT: gettext_lazy("无主办单位"),
+               NO_SUBDISTRICT: gettext_lazy("未识别街道")}
 UNDISPATCHED = (State.RECEIVED, State.PENDING_DISPATCH)
 # The keys of "by_state" and what they are shown as: the states, and 历史归档 for closed orders
 # archived by a history import (``rollups.counted_state``), which are not 已办结.

@@ -15,22 +15,14 @@ import calendar
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.utils.translation import gettext_lazy
-
 from zhili.assessment.models import RequestCell
-from zhili.assessment.stats import totals
+from zhili.assessment.stats import NO_CATEGORY, NO_SUBDISTRICT, NO_UNIT, NONE_LABELS, totals
 from zhili.organisation.models import Unit
 from zhili.requests.choices import State
 from zhili.requests.filters import NULL
 from zhili.taxonomy.models import Category
 
-# The labels totals() gives to the "none" bucket of each grouping.
-NO_CATEGORY, NO_UNIT, NO_SUBDISTRICT = "未分类", "未派单", "未识别街道"
-# How each bucket is shown (its key above stays the Chinese text totals() uses).
-# Orders without a lead unit are not only those waiting for dispatch (the 待派单 card): 直办 and
-# 不予受理 orders never get one.
-_NONE_LABELS = {NO_CATEGORY: gettext_lazy("未分类"), NO_UNIT: gettext_lazy("无主办单位"),
-                NO_SUBDISTRICT: gettext_lazy("未识别街道")}
+# How totals()' "none" bucket of each grouping is shown: stats.NONE_LABELS.
 
 
 def _bars(counts: dict[str, int], param: str, by_name: dict[str, list], empty_label: str) -> list[dict]:
@@ -39,7 +31,7 @@ def _bars(counts: dict[str, int], param: str, by_name: dict[str, list], empty_la
     bars = []
     for name, value in counts.items():
         if name == empty_label:
-            query, label = urlencode({param: NULL}), str(_NONE_LABELS.get(name, name))
+            query, label = urlencode({param: NULL}), str(NONE_LABELS.get(name, name))
         else:
             matches = by_name.get(name, [])
             query = urlencode({param: matches[0].pk}) if len(matches) == 1 else ""

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from zhili.assessment.periods import Period, PeriodError
-from zhili.assessment.stats import NO_UNIT, STATE_LABELS, totals
+from zhili.assessment.stats import NONE_LABELS, STATE_LABELS, totals
 
 
 class Command(BaseCommand):
@@ -25,11 +25,10 @@ class Command(BaseCommand):
             return
         scope = f"{period.title}受理的" if period else ""
         self.stdout.write(f"{scope}工单总数 {data['requests']}，未派单 {data['undispatched']}，超期 {data['overdue']}")
-        # Orders with no lead unit are not all waiting for dispatch (直办, 不予受理, 历史归档 …):
-        # the per-unit list calls them 无主办单位, as the dashboard does; the header's 未派单 counts
-        # only the orders still waiting.
-        for title, key, names in [("按状态", "by_state", STATE_LABELS), ("按一级分类", "by_category", {}),
-                                  ("按主办单位", "by_lead_unit", {NO_UNIT: "无主办单位"})]:
+        # The "none" buckets as the dashboard shows them (无主办单位, not 未派单: the header's 未派单
+        # counts only the orders still waiting for dispatch).
+        for title, key, names in [("按状态", "by_state", STATE_LABELS), ("按一级分类", "by_category", NONE_LABELS),
+                                  ("按主办单位", "by_lead_unit", NONE_LABELS)]:
             self.stdout.write(title + "：")
             for name, count in data[key].items():
                 self.stdout.write(f"  {names.get(name, name)}\t{count}")
