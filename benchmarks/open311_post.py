@@ -11,11 +11,14 @@ What it does, all on this machine and bounded:
 1. creates a fresh database ``zhili_bench`` (``--database``) on the local server (dropped again at the end);
 2. migrates it, loads the calendar, Lixia's units and dispatch catalogue, trains the classifier
    into a temporary folder, and issues an API key without a practical rate limit;
-3. starts gunicorn on 127.0.0.1 (``--workers``, default cores + 1, ``--worker-class`` gthread
-   with ``--threads`` 2, persistent database connections, DEBUG off);
+3. starts gunicorn on 127.0.0.1 (``--workers``, default 2 × cores, ``--worker-class`` sync —
+   each worker takes the next connection when it is free, so the load is shared evenly; gthread
+   workers keep a keep-alive connection for good and 8 connections land 6/1/1 or 7/1 on them —
+   persistent database connections, DEBUG off);
 4. writes ``--bodies`` distinct form bodies (real TipDM citizen messages, a random published
    service code, Lixia address and coordinates each) and has ``wrk`` POST them in turn over
-   ``--concurrency`` keep-alive connections: ``--warmup`` seconds unmeasured, then ``--duration``
+   ``--concurrency`` connections (a sync worker closes its connection after each answer, as behind
+   a proxy; wrk opens the next at once): ``--warmup`` seconds unmeasured, then ``--duration``
    seconds measured, 10 s timeout per request; every subprocess has a hard time limit;
 5. prints requests per second, p50/p90/p99 latency (wrk's, over every answer), the answers by
    status with the first error body, and checks in the database that every 201 is an order
@@ -61,9 +64,9 @@ def parse_args():
     parser.add_argument("--duration", type=int, default=20, help="seconds of measured load (after the warm-up)")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of unmeasured load first")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (open connections)")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1,
-                        help="gunicorn worker processes (default: cores + 1)")
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn worker processes (default: 2 × cores)")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
                         help="auto: wrk when installed, else the Python fallback (which says so)")

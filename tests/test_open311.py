@@ -151,6 +151,21 @@ def test_post_answers_in_xml_too(client, app_key):
     assert root.find("request/token").text
 
 
+def test_api_key_and_fields_in_the_query_string_count_the_body_wins(client, app_key):
+    """GIVEN a client that puts api_key and jurisdiction_id in the query string, and the same
+    field in both places THEN the POST is filed with the key from the query and the body's value."""
+    data = form(None, description="工地夜间施工噪音扰民，影响休息。")
+    query = urlencode({"api_key": app_key, "jurisdiction_id": "370102",
+                       "description": "查询串里的描述不应采用。"})
+    response = client.post(f"{BASE}/requests.json?{query}", urlencode(data),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 201, response.content
+    (item,) = response.json()
+    request = ServiceRequest.objects.get(number=item["service_request_id"])
+    assert request.description == "工地夜间施工噪音扰民，影响休息。"
+    assert request.source == "open311:历下随手拍"
+
+
 def test_post_without_classifier_still_files_and_routes_by_code(client, app_key, no_model):
     (item,) = post(client, form(app_key, service_code=JIAOTI_CODE)).json()
     request = ServiceRequest.objects.get(number=item["service_request_id"])

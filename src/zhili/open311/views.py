@@ -138,9 +138,11 @@ class RequestsView(Open311View):
         return Response(queries.request_list(request.query_params))
 
     def post(self, request, format=None):
-        form = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
-        for name, value in request.query_params.items():  # some clients put jurisdiction_id/api_key here
-            form.setdefault(name, value)
+        form = request.data  # read, never changed: copied only to add the query's fields
+        if request.query_params:  # some clients put jurisdiction_id/api_key here
+            form = form.copy() if hasattr(form, "copy") else dict(form)
+            for name, value in request.query_params.items():
+                form.setdefault(name, value)
         receipt = submit.file_request(request.auth, form, request.headers.get("Idempotency-Key", ""))
         return Response(receipt.items, status=201,
                         headers={"Idempotent-Replayed": "true"} if receipt.replayed else {})
