@@ -1,8 +1,11 @@
 """The workflow module: guarded transitions, one immutable event each, optimistic locking."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.utils import timezone
 
 from zhili.requests.choices import Action, State
 from zhili.requests.models import ImmutableEventError, RequestEvent, ServiceRequest
@@ -230,3 +233,43 @@ def test_only_single_write_steps_may_be_batched(make_request, user):
     with pytest.raises(RuntimeError), batched():
         actions.decline(request, "litigation", actor=user("operator"))
     assert ServiceRequest.objects.get(pk=request.pk).state == State.RECEIVED
+
+
+def _past(make_request, unit, with_unit: bool):
+    at = timezone.make_aware(dt.datetime(2019, 3, 4, 9, 30))
+    request = make_request(at=at)
+    if with_unit:
+        actions.dispatch(request, unit("370102-D09"), at=at)
+    return request, at, at + dt.timedelta(days=3)
+
+
+@pytest.mark.parametrize("with_unit", [True, False])
+def test_a_past_matter_is_replied_by_its_unit_if_it_has_one_then_archived(make_request, unit, with_unit):
+    """GIVEN a historical order (import --history, Open311 history) THEN close_past_matter gives it
+    its unit's reply when it has a unit, and closes it by 历史归档 at the last moment known."""
+    request, at, closed_at = _past(make_request, unit, with_unit)
+    actions.close_past_matter(request, at=at, closed_at=closed_at, reply_text="已修复路面")
+    request.refresh_from_db()
+    assert request.state == State.CLOSED and request.resolution == "archived"
+    assert request.closed_at == closed_at
+    steps = list(request.events.values_list("action", flat=True))
+    if with_unit:
+        assert steps[-3:] == [Action.ACCEPT, Action.REPLY, Action.ARCHIVE]
+        assert request.replied_at == closed_at and request.events.get(action=Action.REPLY).note == "已修复路面"
+    else:
+        assert Action.REPLY not in steps and steps[-1] == Action.ARCHIVE
+
+
+def test_a_past_matter_not_archived_leaves_its_reply_for_review(make_request, unit):
+    request, at, closed_at = _past(make_request, unit, True)
+    actions.close_past_matter(request, at=at, closed_at=closed_at, reply_text="已修复路面", archive_it=False)
+    request.refresh_from_db()
+    assert request.state == State.REPLIED and request.closed_at is None
+
+
+def test_a_closed_past_matter_is_left_as_it_is(make_request, unit):
+    request, at, closed_at = _past(make_request, unit, False)
+    actions.close_past_matter(request, at=at, closed_at=closed_at)
+    version = ServiceRequest.objects.get(pk=request.pk).version
+    actions.close_past_matter(request, at=at, closed_at=closed_at)  # archived already: nothing to do
+    assert ServiceRequest.objects.get(pk=request.pk).version == version

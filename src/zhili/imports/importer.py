@@ -22,14 +22,13 @@ from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone, translation
 
 from zhili.inputs import PLAUSIBLE_YEARS
-from zhili.requests.choices import Action, Channel, RequestType, State
+from zhili.requests.choices import Channel, RequestType, State
 from zhili.requests.models import ServiceRequest
 from zhili.routing.dispatch import find_lead_unit
 from zhili.routing.suggest import suggest_many
 from zhili.taxonomy.models import Category
 from zhili.workcalendar.service import LOCAL_TZ
 from zhili.workflow import actions
-from zhili.workflow.engine import state_allows
 from zhili.workflow.errors import WorkflowError
 
 from .reader import Row, read_rows
@@ -254,7 +253,6 @@ def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) ->
     if parsed.reply and match is None:
         # No unit to attribute the reply to: keep it with the intake record rather than lose it.
         keep_reply = {"historical_reply": parsed.reply, "historical_replied_at": parsed.replied_at.isoformat()}
-    last_known = parsed.received_at  # the last moment the row tells of (历史归档 is then)
     with transaction.atomic():
         request = actions.intake(
             title=parsed.title, description=parsed.description, at=parsed.received_at,
@@ -270,12 +268,9 @@ def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) ->
         # A historical row that already has an official reply was dispatched back then.
         actions.route(request, suggestion, at=parsed.received_at, given_category=parsed.category,
                       force=bool(parsed.reply))
-        if parsed.reply and request.lead_unit_id:
-            actions.accept(request, at=parsed.received_at)
-            actions.reply(request, parsed.reply, at=parsed.replied_at)
-            last_known = parsed.replied_at
-        if history and state_allows(request, Action.ARCHIVE):
-            actions.archive(request, at=last_known)
+        # The last moment the row tells of (its reply, else its receipt) is when 历史归档 closes it.
+        actions.close_past_matter(request, at=parsed.received_at, closed_at=parsed.replied_at or parsed.received_at,
+                                  reply_text=parsed.reply or "", archive_it=history)
     return request.state
 
 

@@ -254,11 +254,8 @@ def _file_steps(client: ApiClient, draft: Draft, history: dict, at) -> object:
         # A past matter, closed in the other system: its unit's reply (when it has a unit), then
         # 历史归档, as `import-requests --history` does — never a reply waiting for the hotline's
         # review or an order in the dispatcher's queue, never in the 三率 (docs/open311.md).
-        closed_at = history.get("updated_datetime") or at
-        if request.lead_unit_id:
-            actions.accept(request, at=at)
-            actions.reply(request, history.get("status_notes") or "已办结", at=closed_at)
-        actions.archive(request, at=closed_at)
+        actions.close_past_matter(request, at=at, closed_at=history.get("updated_datetime") or at,
+                                  reply_text=history.get("status_notes") or "已办结")
     return request
 
 

@@ -34,7 +34,17 @@ from zhili.taxonomy.models import Category
 from zhili.workcalendar import service as calendar
 
 from . import rules
-from .engine import allowed_actions, apply, batched, check_actor, check_state, check_version, defer, when
+from .engine import (
+    allowed_actions,
+    apply,
+    batched,
+    check_actor,
+    check_state,
+    check_version,
+    defer,
+    state_allows,
+    when,
+)
 from .errors import RuleViolation, recorded
 
 __all__ = ["allowed_actions", "compute_due_at"]
@@ -487,6 +497,22 @@ def archive(request, *, at: dt.datetime) -> RequestEvent:
     declined state (nothing to archive)."""
     return apply(request, Action.ARCHIVE, None, at=at, note=recorded(gettext_noop("历史数据导入，来源未记录处理结果")),
                  changes={"closed_at": at, "resolution": Resolution.ARCHIVED})
+
+
+def close_past_matter(request, *, at: dt.datetime, closed_at: dt.datetime, reply_text: str = "",
+                      archive_it: bool = True) -> None:
+    """A past matter brought over from another system (``import-requests --history``, an Open311
+    history POST), routed at ``at``: its unit's reply when the source has one and the order has a
+    lead unit (accepted at ``at``, replied at ``closed_at``), then, with ``archive_it``, 历史归档 at
+    ``closed_at`` — the last moment the source knows. Never a reply waiting for the hotline's review
+    with ``archive_it``, never an order in a queue: it counts in volumes and hotspots, not in the
+    三率 (docs/import.md). Without ``archive_it`` the reply is live work (it waits for review).
+    An order that cannot be archived (already closed, merged, declined) is left as it is."""
+    if reply_text and request.lead_unit_id:
+        accept(request, at=at)
+        reply(request, reply_text, at=closed_at)
+    if archive_it and state_allows(request, Action.ARCHIVE):
+        archive(request, at=closed_at)
 
 
 def reopen(request, *, actor, note: str, expected_version=None) -> RequestEvent:
