@@ -13,7 +13,7 @@ What it does, all on this machine and bounded:
    into a temporary folder, and issues an API key without a practical rate limit;
 3. starts gunicorn on 127.0.0.1 (``--workers``, default 2 × cores, ``--worker-class`` sync —
    each worker takes the next connection when it is free, so the load is shared evenly; gthread
-   workers keep a keep-alive connection for good and 8 connections land 6/1/1 or 7/1 on them —
+   workers keep each keep-alive connection, and 8 were seen landing 1/7, 6/2, 1/1/6 on them —
    persistent database connections, DEBUG off);
 4. writes ``--bodies`` distinct form bodies (real TipDM citizen messages, a random published
    service code, Lixia address and coordinates each) and has ``wrk`` POST them in turn over

@@ -341,3 +341,33 @@ def user_named(username):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username=username)
+
+
+def test_a_history_reply_without_a_unit_is_kept_and_archived_at_its_reply_time(tmp_path, model):
+    """GIVEN a historical row with an official reply whose category the catalogue sends to no unit
+    (here: to a community, which cannot lead an order) THEN the order waits for no one: it is
+    archived at the reply's time, and the reply is kept with its intake record."""
+    from zhili.organisation.models import Unit
+    from zhili.routing.models import DispatchRule
+    from zhili.taxonomy.models import Category
+    from zhili.workcalendar.service import LOCAL_TZ
+
+    category = Category.objects.get(name="城乡建设", parent=None)
+    community = Unit.objects.filter(kind="community").first()
+    DispatchRule.objects.filter(category=category).delete()
+    DispatchRule.objects.create(category=category, lead_unit=community)
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "external_id,title,description,received_at,category,reply,replied_at\n"
+        "r1,楼道堆物,楼道里堆满杂物，存在消防隐患。,2019-06-03 09:00,城乡建设,已联系物业清理。,2019-06-06 16:30\n",
+        encoding="utf-8")
+    report = import_file(path, source="r", history=True)
+    assert (report.created, report.archived) == (1, 1), report.problems
+    request = ServiceRequest.objects.get(source="r")
+    assert request.lead_unit is None and (request.state, request.resolution) == (State.CLOSED, "archived")
+    assert [e.action for e in request.events.order_by("seq")] == [
+        Action.INTAKE, Action.CLASSIFY, Action.QUEUE_FOR_DISPATCH, Action.ARCHIVE]
+    assert request.closed_at.isoformat() == request.events.get(action=Action.ARCHIVE).at.isoformat()
+    assert request.closed_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") == "2019-06-06 16:30"
+    intake = request.events.get(action=Action.INTAKE)
+    assert intake.data["historical_reply"] == "已联系物业清理。"

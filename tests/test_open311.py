@@ -151,19 +151,27 @@ def test_post_answers_in_xml_too(client, app_key):
     assert root.find("request/token").text
 
 
-def test_api_key_and_fields_in_the_query_string_count_the_body_wins(client, app_key):
-    """GIVEN a client that puts api_key and jurisdiction_id in the query string, and the same
-    field in both places THEN the POST is filed with the key from the query and the body's value."""
-    data = form(None, description="工地夜间施工噪音扰民，影响休息。")
-    query = urlencode({"api_key": app_key, "jurisdiction_id": "370102",
-                       "description": "查询串里的描述不应采用。"})
+def test_fields_in_the_query_string_count_and_the_body_wins(client, app_key):
+    """GIVEN a client that puts fields in the query string THEN they count as the form's (an unknown
+    jurisdiction_id there is refused), and a field sent in both places takes the body's value."""
+    data = form(app_key, description="工地夜间施工噪音扰民，影响休息。")
+    query = urlencode({"jurisdiction_id": "999999"})
+    response = client.post(f"{BASE}/requests.json?{query}", urlencode(data),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 404, response.content
+    query = urlencode({"jurisdiction_id": "370102", "description": "查询串里的描述不应采用。"})
     response = client.post(f"{BASE}/requests.json?{query}", urlencode(data),
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 201, response.content
     (item,) = response.json()
-    request = ServiceRequest.objects.get(number=item["service_request_id"])
-    assert request.description == "工地夜间施工噪音扰民，影响休息。"
-    assert request.source == "open311:历下随手拍"
+    assert ServiceRequest.objects.get(number=item["service_request_id"]).description == "工地夜间施工噪音扰民，影响休息。"
+
+
+def test_a_json_object_body_files_a_request(client, app_key):
+    response = client.post(f"{BASE}/requests.json", json.dumps(form(app_key)), content_type="application/json")
+    assert response.status_code == 201, response.content
+    (item,) = response.json()
+    assert ServiceRequest.objects.get(number=item["service_request_id"]).category.code == ZHUJIAN_CODE
 
 
 def test_post_without_classifier_still_files_and_routes_by_code(client, app_key, no_model):
@@ -615,6 +623,19 @@ def test_a_closed_history_request_is_archived_not_left_in_a_queue(client, agency
         assert actions[:3] == ["intake", "classify", "dispatch"] or "queue_for_dispatch" in actions
     item = client.get(f"{BASE}/requests/{order.number}.json").json()[0]
     assert (item["status"], item["status_notes"]) == ("closed", "历史归档")
+
+
+def test_a_closed_history_request_without_dates_is_archived_at_its_receipt(client):
+    """A closed history POST with neither requested_datetime nor updated_datetime: received now and
+    archived at that moment (it was a misleading 400 "already filed" from a NULL event time)."""
+    from zhili.requests.choices import Resolution, State
+
+    key = create_client("历史导入", may_import_history=True)[1]
+    response = post(client, form(key, status="closed", status_notes="已处理"))
+    assert response.status_code == 201, response.content
+    order = ServiceRequest.objects.get()
+    assert (order.state, order.resolution) == (State.CLOSED, Resolution.ARCHIVED)
+    assert order.closed_at == order.received_at == order.events.get(action="archive").at
 
 
 def test_service_codes_are_cached_and_follow_an_edit_of_the_tree(client, app_key):

@@ -245,10 +245,10 @@ def _past(make_request, unit, with_unit: bool):
 
 @pytest.mark.parametrize("with_unit", [True, False])
 def test_a_past_matter_is_replied_by_its_unit_if_it_has_one_then_archived(make_request, unit, with_unit):
-    """GIVEN a historical order (import --history, Open311 history) THEN close_past_matter gives it
+    """GIVEN a historical order (import --history, Open311 history) THEN record_past_handling gives it
     its unit's reply when it has a unit, and closes it by 历史归档 at the last moment known."""
     request, at, closed_at = _past(make_request, unit, with_unit)
-    actions.close_past_matter(request, at=at, closed_at=closed_at, reply_text="已修复路面")
+    actions.record_past_handling(request, at=at, closed_at=closed_at, reply_text="已修复路面")
     request.refresh_from_db()
     assert request.state == State.CLOSED and request.resolution == "archived"
     assert request.closed_at == closed_at
@@ -262,14 +262,25 @@ def test_a_past_matter_is_replied_by_its_unit_if_it_has_one_then_archived(make_r
 
 def test_a_past_matter_not_archived_leaves_its_reply_for_review(make_request, unit):
     request, at, closed_at = _past(make_request, unit, True)
-    actions.close_past_matter(request, at=at, closed_at=closed_at, reply_text="已修复路面", archive_it=False)
+    actions.record_past_handling(request, at=at, closed_at=closed_at, reply_text="已修复路面", archive_it=False)
     request.refresh_from_db()
     assert request.state == State.REPLIED and request.closed_at is None
 
 
-def test_a_closed_past_matter_is_left_as_it_is(make_request, unit):
+def test_a_past_matter_archived_already_is_left_as_it_is(make_request, unit):
     request, at, closed_at = _past(make_request, unit, False)
-    actions.close_past_matter(request, at=at, closed_at=closed_at)
+    actions.record_past_handling(request, at=at, closed_at=closed_at)
     version = ServiceRequest.objects.get(pk=request.pk).version
-    actions.close_past_matter(request, at=at, closed_at=closed_at)  # archived already: nothing to do
+    actions.record_past_handling(request, at=at, closed_at=closed_at)  # archived already: nothing to do
+    assert ServiceRequest.objects.get(pk=request.pk).version == version
+
+
+def test_a_reply_that_cannot_be_recorded_is_refused_not_dropped(make_request, unit):
+    """GIVEN an order of a unit that is closed already THEN a past reply for it raises (a reply is
+    never dropped quietly) and the order is unchanged."""
+    request, at, closed_at = _past(make_request, unit, True)
+    actions.record_past_handling(request, at=at, closed_at=closed_at, reply_text="已修复路面")
+    version = ServiceRequest.objects.get(pk=request.pk).version
+    with pytest.raises(TransitionNotAllowed):
+        actions.record_past_handling(request, at=at, closed_at=closed_at, reply_text="再次答复")
     assert ServiceRequest.objects.get(pk=request.pk).version == version

@@ -250,8 +250,9 @@ def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) ->
     category = parsed.category or suggestion.category
     match = find_lead_unit(category, suggestion.subdistrict) if category else None
     keep_reply = {}
-    if parsed.reply and match is None:
-        # No unit to attribute the reply to: keep it with the intake record rather than lose it.
+    if parsed.reply and (match is None or match.lead_unit.kind not in actions.LEAD_UNIT_KINDS):
+        # No unit to attribute the reply to (routing will queue the order): keep it with the
+        # intake record rather than lose it.
         keep_reply = {"historical_reply": parsed.reply, "historical_replied_at": parsed.replied_at.isoformat()}
     with transaction.atomic():
         request = actions.intake(
@@ -269,8 +270,8 @@ def _store(parsed: ParsedRow, suggestion, source: str, history: bool = False) ->
         actions.route(request, suggestion, at=parsed.received_at, given_category=parsed.category,
                       force=bool(parsed.reply))
         # The last moment the row tells of (its reply, else its receipt) is when 历史归档 closes it.
-        actions.close_past_matter(request, at=parsed.received_at, closed_at=parsed.replied_at or parsed.received_at,
-                                  reply_text=parsed.reply or "", archive_it=history)
+        actions.record_past_handling(request, at=parsed.received_at, closed_at=parsed.replied_at or parsed.received_at,
+                                     reply_text=parsed.reply, archive_it=history)
     return request.state
 
 

@@ -254,8 +254,9 @@ def _file_steps(client: ApiClient, draft: Draft, history: dict, at) -> object:
         # A past matter, closed in the other system: its unit's reply (when it has a unit), then
         # 历史归档, as `import-requests --history` does — never a reply waiting for the hotline's
         # review or an order in the dispatcher's queue, never in the 三率 (docs/open311.md).
-        actions.close_past_matter(request, at=at, closed_at=history.get("updated_datetime") or at,
-                                  reply_text=history.get("status_notes") or "已办结")
+        actions.record_past_handling(request, at=request.received_at,
+                                     closed_at=history.get("updated_datetime") or request.received_at,
+                                     reply_text=history.get("status_notes") or "已办结")
     return request
 
 

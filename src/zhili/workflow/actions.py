@@ -499,15 +499,19 @@ def archive(request, *, at: dt.datetime) -> RequestEvent:
                  changes={"closed_at": at, "resolution": Resolution.ARCHIVED})
 
 
-def close_past_matter(request, *, at: dt.datetime, closed_at: dt.datetime, reply_text: str = "",
-                      archive_it: bool = True) -> None:
-    """A past matter brought over from another system (``import-requests --history``, an Open311
-    history POST), routed at ``at``: its unit's reply when the source has one and the order has a
-    lead unit (accepted at ``at``, replied at ``closed_at``), then, with ``archive_it``, 历史归档 at
-    ``closed_at`` — the last moment the source knows. Never a reply waiting for the hotline's review
-    with ``archive_it``, never an order in a queue: it counts in volumes and hotspots, not in the
-    三率 (docs/import.md). Without ``archive_it`` the reply is live work (it waits for review).
-    An order that cannot be archived (already closed, merged, declined) is left as it is."""
+def record_past_handling(request, *, at: dt.datetime, closed_at: dt.datetime, reply_text: str = "",
+                         archive_it: bool = True) -> None:
+    """What another system did with a past matter brought over (``import-requests``, an Open311
+    history POST), on an order just routed at ``at``: its unit's reply when the source has one and
+    the order has a lead unit (accepted at ``at``, replied at ``closed_at``), then, with
+    ``archive_it``, 历史归档 at ``closed_at`` — the last moment the source knows. Archived, the
+    order never waits for the hotline's review or in a queue: it counts in volumes and hotspots,
+    not in the 三率 (docs/import.md). Without ``archive_it`` (a live import) the reply waits for
+    review like any other.
+
+    Raises TransitionNotAllowed when the reply cannot be recorded (the order has a lead unit but is
+    not waiting for it to accept: never after routing; a reply is never dropped quietly). An order
+    with nothing left to archive (merged, split, declined, closed) is not archived again."""
     if reply_text and request.lead_unit_id:
         accept(request, at=at)
         reply(request, reply_text, at=closed_at)
