@@ -10,6 +10,7 @@ a temporary model folder. Tests that need "no model" use the ``no_model`` fixtur
 
 import io
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,6 +33,11 @@ def pytest_configure(config):
     # model folder at this run's own temporary folder explicitly, so two runs never share a model.
     settings.VAR_DIR = Path(_VAR)
     settings.ZHILI_MODEL_DIR = Path(_VAR) / "models"
+
+
+def pytest_unconfigure(config):
+    """The run's temporary folder (test database file, trained model, exports) goes with the run."""
+    shutil.rmtree(_VAR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
