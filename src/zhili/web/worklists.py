@@ -40,15 +40,22 @@ BOARD_PAGE_ROWS = 50  # rows a page when one section is shown alone
 
 @dataclass(frozen=True)
 class QueueTab:
-    """One of the hotline's worklists: which orders (``condition``), in which order, and the
-    event whose note is shown as the reason (the unit's 退单 reason, the extension's reason …)."""
+    """One of the hotline's worklists: which orders (those in ``states`` that also meet ``extra``),
+    in which order, and the event whose note is shown as the reason (the unit's 退单 reason, the
+    extension's reason …)."""
 
     key: str
     label: object
-    condition: Q
+    states: tuple[str, ...]
     reason_actions: tuple[str, ...] = ()
     reason_label: object = ""
     ordering: tuple[str, ...] = ("received_at", "id")
+    extra: Q = field(default_factory=Q)
+
+    @property
+    def condition(self) -> Q:
+        """The worklist's filter: its states, and ``extra``."""
+        return Q(state__in=self.states) & self.extra
 
     def rows(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` narrowed to this worklist, oldest first, each row with ``reason`` (the
@@ -65,17 +72,15 @@ class QueueTab:
 # reason it was queued), 异议审核 of returns (the unit's reason) and 延期审批; the review of
 # replies and stop requests (JN 27), and the follow-ups (BJ 23). First tab: the default.
 HOTLINE_QUEUES = [
-    QueueTab("dispatch", pgettext_lazy("navigation", "待派单"), Q(state=State.PENDING_DISPATCH),
+    QueueTab("dispatch", pgettext_lazy("navigation", "待派单"), (State.PENDING_DISPATCH,),
              (Action.QUEUE_FOR_DISPATCH,), gettext_lazy("转人工原因")),
-    QueueTab("returned", gettext_lazy("退单待审核"), Q(state=State.RETURNED), (Action.RETURN,),
-             gettext_lazy("退单理由")),
+    QueueTab("returned", gettext_lazy("退单待审核"), (State.RETURNED,), (Action.RETURN,), gettext_lazy("退单理由")),
     # 批准延期 is possible while the unit handles the order (a return leaves the request pending).
-    QueueTab("extension", gettext_lazy("延期待审批"),
-             Q(pending_extension_days__gt=0, state=State.IN_PROGRESS), (Action.REQUEST_EXTENSION,),
-             gettext_lazy("延期理由"), ("due_at", "id")),
-    QueueTab("review", gettext_lazy("答复待审核"), Q(state__in=[State.REPLIED, State.STOP_REQUESTED]),
+    QueueTab("extension", gettext_lazy("延期待审批"), (State.IN_PROGRESS,), (Action.REQUEST_EXTENSION,),
+             gettext_lazy("延期理由"), ("due_at", "id"), extra=Q(pending_extension_days__gt=0)),
+    QueueTab("review", gettext_lazy("答复待审核"), (State.REPLIED, State.STOP_REQUESTED),
              (Action.REPLY, Action.REQUEST_STOP), gettext_lazy("答复 / 不再办理说明"), ("updated_at", "id")),
-    QueueTab("follow_up", gettext_lazy("待回访"), Q(state=State.AWAITING_FOLLOW_UP), (), "", ("replied_at", "id")),
+    QueueTab("follow_up", gettext_lazy("待回访"), (State.AWAITING_FOLLOW_UP,), (), "", ("replied_at", "id")),
 ]
 _QUEUES = {tab.key: tab for tab in HOTLINE_QUEUES}
 
@@ -88,9 +93,8 @@ def queue_tab(key: str | None) -> QueueTab:
 def queue_counts(queryset: QuerySet) -> dict[str, int]:
     """{tab key: number of orders} over ``queryset`` (the user's visible orders), one query."""
     # Only the states the worklists hold are read (not the closed history).
-    states = [State.PENDING_DISPATCH, State.RETURNED, State.IN_PROGRESS, State.REPLIED, State.STOP_REQUESTED,
-              State.AWAITING_FOLLOW_UP]
-    return (queryset.filter(state__in=states).order_by()
+    states = {state for tab in HOTLINE_QUEUES for state in tab.states}
+    return (queryset.filter(state__in=sorted(states)).order_by()
             .aggregate(**{tab.key: Count("pk", filter=tab.condition) for tab in HOTLINE_QUEUES}))
 
 
