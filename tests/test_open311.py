@@ -709,3 +709,11 @@ def test_a_lookup_that_overlaps_a_revocation_is_not_cached(app_key, monkeypatch)
     assert keys.client_for_key(app_key) is not None  # this lookup answers with what it read …
     monkeypatch.undo()
     assert keys.client_for_key(app_key) is None  # … but did not cache it
+
+
+def test_a_phone_written_into_the_description_is_masked_in_the_title_made_from_it(client, app_key):
+    response = post(client, form(app_key, description="联系我13912345678，工地夜间施工噪音扰民。"))
+    assert response.status_code == 201, response.content
+    order = ServiceRequest.objects.get(number=response.json()[0]["service_request_id"])
+    assert order.title == "联系我139****5678，工地夜间施工噪音扰民。"
+    assert "13912345678" in order.description  # stored as written; masked wherever it is shown

@@ -3,11 +3,15 @@
 import io
 import json
 
+import openpyxl
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from zhili.assessment.stats import totals
-from zhili.requests.privacy import mask_name, mask_phone
+from zhili.requests.privacy import mask_name, mask_phone, mask_text
 from zhili.workflow import actions
 
 
@@ -59,3 +63,39 @@ def test_mask_name(name, masked):
 def test_confidential_requests_hide_the_requester_entirely(make_request):
     request = make_request(requester_name="张三", requester_phone="13812345678", confidential=True)
     assert request.requester_name_masked == request.requester_phone_masked == "（保密）"
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("联系我13912345678，我叫张三", "联系我139****5678，我叫张*"),
+    ("电话 +86 139-1234-5678", "电话 139****5678"),
+    ("身份证370102199001011234", "身份证370****1234"),
+    ("2019年5月16日办结，共3户", "2019年5月16日办结，共3户"),
+    ("", ""),
+])
+def test_mask_text_masks_numbers_and_the_requesters_name_in_free_text(text, masked):
+    assert mask_text(text, "张三") == masked
+
+
+@pytest.mark.django_db
+def test_numbers_written_into_the_text_are_masked_where_contact_details_are_not_shown(client_as, make_request, unit,
+                                                                                      user):
+    """GIVEN an order whose text carries the caller's phone THEN its lead unit and the hotline read
+    it as written; a leader (no contact details) reads it masked on the page, and the native API
+    and the Excel export mask it for everyone."""
+    order = make_request(title="噪音扰民13912345678", description="夜间施工，联系我13912345678。")
+    actions.dispatch(order, unit("370102-D09"))
+    page = client_as("zhujian").get(f"/requests/{order.number}/").content.decode()
+    assert "13912345678" in page
+    page = client_as("leader").get(f"/requests/{order.number}/").content.decode()
+    assert "13912345678" not in page and "联系我139****5678" in page and "噪音扰民139****5678" in page
+
+    token, _ = Token.objects.get_or_create(user=user("zhujian"))
+    detail = Client(HTTP_AUTHORIZATION=f"Token {token.key}").get(f"/api/v1/requests/{order.number}/").json()
+    assert (detail["title"], detail["description"]) == ("噪音扰民139****5678", "夜间施工，联系我139****5678。")
+    export = client_as("dispatcher").get(reverse("web:export"))
+    assert export.status_code == 200
+    content = b"".join(export.streaming_content)
+    export.close()
+    cells = [str(v) for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
+             for v in row if v is not None]
+    assert "夜间施工，联系我139****5678。" in cells and not any("13912345678" in c for c in cells)

@@ -1,7 +1,8 @@
 """What the native API shows of orders, events, units and categories (read-only).
 
 The requester appears only masked (``requester_name_masked``, ``requester_phone_masked``;
-"（保密）" for a confidential order): the API has no field with the full name or phone.
+"（保密）" for a confidential order): the API has no field with the full name or phone, and
+phone or ID numbers written into an order's title or description are masked there too.
 """
 
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +11,7 @@ from rest_framework import serializers
 from zhili.organisation.models import Unit
 from zhili.requests.choices import Action
 from zhili.requests.models import AssistingUnit, RequestEvent, ServiceRequest
+from zhili.requests.privacy import mask_text
 from zhili.taxonomy.models import Category
 
 
@@ -62,6 +64,16 @@ class RequestSerializer(serializers.ModelSerializer):
                   "lead_unit", "subdistrict", "received_at", "dispatched_at", "due_at", "closed_at",
                   "is_overdue", "supervision_level", "red_cards", "confidential", "requester_name_masked",
                   "requester_phone_masked"]
+
+    def to_representation(self, instance):
+        """The order's fields; phone and ID numbers written into its title and description masked,
+        and the requester's name there too (``privacy.mask_text``): the API shows the requester
+        only masked, wherever it appears."""
+        data = super().to_representation(instance)
+        for name in ("title", "description"):
+            if data.get(name):
+                data[name] = mask_text(data[name], instance.requester_name)
+        return data
 
 
 class AssistingUnitSerializer(serializers.ModelSerializer):

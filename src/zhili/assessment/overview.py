@@ -2,13 +2,13 @@
 report, so the numbers of both are the same numbers (architecture.md)."""
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext, ngettext
 
 from zhili.organisation.models import Unit, UnitKind
 from zhili.requests.models import RequestEvent, ServiceRequest
+from zhili.requests.privacy import mask_text
 
 from . import early_warning, hotspots, metrics, replies, stats
 from .models import ReplyReview
@@ -38,15 +38,13 @@ class Case:
     note: str
 
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(\d{3,4}-?)\d{3,4}(\d{4})(?!\d)")
 
 
 def _excerpt(text: str, n: int) -> str:
     """The first ``n`` characters, with phone numbers a citizen wrote into the text masked (a
     report travels further than the order; domain.md §5)."""
     text = " ".join((text or "").split())
-    text = _LANDLINE.sub(r"\1****\2", _MOBILE.sub(r"\1****\2", text))
+    text = mask_text(text)
     return text if len(text) <= n else text[:n] + "…"
 
 

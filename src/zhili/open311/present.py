@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from zhili.requests.choices import Action, DeclineReason, Resolution, State
 from zhili.requests.models import RequestEvent, ServiceRequest
-from zhili.requests.privacy import mask_name, mask_phone
+from zhili.requests.privacy import mask_text
 
 from .models import Submission
 
@@ -35,8 +35,6 @@ PUBLIC_EVENTS = {
     Action.MERGE: False, Action.SPLIT: False,
 }
 
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{2}[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LONG_NUMBER = re.compile(r"(?<![\d.])\d{7,17}[\dXx]?(?![\d.])")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -51,13 +49,9 @@ def w3c(moment) -> str:
 
 
 def public_text(text: str, requester_name: str = "") -> str:
-    """``text`` with phone and ID numbers masked and the requester's name replaced by its mask."""
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text or "")
-    text = _LONG_NUMBER.sub(lambda m: mask_phone(m.group()), text)
-    name = (requester_name or "").strip()
-    if len(name) >= 2:
-        text = text.replace(name, mask_name(name))
-    return _XML_INVALID.sub("", text)
+    """``text`` with phone and ID numbers masked and the requester's name replaced by its mask
+    (``privacy.mask_text``), without the characters XML cannot hold."""
+    return _XML_INVALID.sub("", mask_text(text, requester_name))
 
 
 def public_requests():

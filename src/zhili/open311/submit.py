@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from zhili.organisation.models import Unit
 from zhili.requests.choices import Channel, RequestType, State
+from zhili.requests.privacy import mask_text
 from zhili.taxonomy.models import Category
 from zhili.workflow import actions
 from zhili.workflow.engine import batched
@@ -140,7 +141,8 @@ def parse(client: ApiClient, form) -> Draft:
         description = f"{category.name}（{address or '未填写地址'}）"
     first, last = _value(form, "first_name"), _value(form, "last_name")
     return Draft(
-        category=category, description=description, title=" ".join(description.split())[:30],
+        # The title shows in every list and export: a phone number written into the text is masked there.
+        category=category, description=description, title=mask_text(" ".join(description.split()))[:30],
         address=address or address_id, lat=lat, long=long,
         requester_name=(last + first) if _is_chinese(last + first) else " ".join(p for p in (first, last) if p),
         requester_phone=_value(form, "phone"), request_type=request_type, media_url=media_url,

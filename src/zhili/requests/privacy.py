@@ -38,6 +38,26 @@ def mask_name(name: str) -> str:
     return name[: keep + 1] + "*" * (len(name) - keep - 2) + name[-1]
 
 
+# A mobile number (with +86 and separators), and any other run of 7-18 digits (landlines, ID cards).
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{2}[- ]?\d{4}[- ]?\d{4}(?!\d)")
+_LONG_NUMBER_IN_TEXT = re.compile(r"(?<![\d.])\d{7,17}[\dXx]?(?![\d.])")
+
+
+def mask_text(text: str, requester_name: str = "") -> str:
+    """``text`` (a title, a description) with the phone and ID numbers a caller or an operator wrote
+    into it masked as ``mask_phone`` does ("联系我13912345678" → "联系我139****5678"), and the
+    requester's own name (two characters or more) replaced by ``mask_name``. "" for None.
+
+    Used wherever an order's text leaves the people who may see the requester's contact details:
+    Open311, the native API, exports, reports, and the pages of users ``may_reveal`` refuses."""
+    text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group()), text or "")
+    text = _LONG_NUMBER_IN_TEXT.sub(lambda m: mask_phone(m.group()), text)
+    name = (requester_name or "").strip()
+    if len(name) >= 2:
+        text = text.replace(name, mask_name(name))
+    return text
+
+
 def normalise_phone(phone: str) -> str:
     """Keep only digits and a leading "+": what is stored. Returns "" for none."""
     phone = (phone or "").strip()

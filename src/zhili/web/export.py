@@ -28,6 +28,7 @@ from openpyxl.styles import Font
 
 from zhili.requests.choices import Channel, RequestType, Resolution, Satisfaction, State, label_of
 from zhili.requests.models import ServiceRequest
+from zhili.requests.privacy import mask_text
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 EXCEL_CELL_LIMIT = 32_767
@@ -66,8 +67,9 @@ COLUMNS: list[Column] = [
     Column(gettext_lazy("受理时间"), 17, lambda r: local_naive(r.received_at), True),
     Column(gettext_lazy("渠道"), 8, lambda r: label_of(Channel, r.channel)),
     Column(gettext_lazy("诉求类型"), 8, lambda r: label_of(RequestType, r.request_type)),
-    Column(gettext_lazy("标题"), 30, lambda r: r.title),
-    Column(gettext_lazy("诉求内容"), 60, lambda r: r.description),
+    # Phone and ID numbers written into the text are masked: an export travels further than the page.
+    Column(gettext_lazy("标题"), 30, lambda r: mask_text(r.title)),
+    Column(gettext_lazy("诉求内容"), 60, lambda r: mask_text(r.description)),
     Column(gettext_lazy("诉求地址"), 30, lambda r: r.address),
     Column(gettext_lazy("街道"), 12, lambda r: r.subdistrict.name if r.subdistrict else ""),
     Column(gettext_lazy("社区"), 12, lambda r: r.community.name if r.community else ""),

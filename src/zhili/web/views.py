@@ -13,7 +13,7 @@ from zhili.organisation.roles import Role, has_role
 from zhili.requests.choices import Action
 from zhili.requests.filters import ServiceRequestFilterSet
 from zhili.requests.models import ServiceRequest
-from zhili.requests.privacy import may_reveal
+from zhili.requests.privacy import mask_text, may_reveal
 from zhili.workflow.actions import allowed_actions
 from zhili.workflow.engine import state_allows
 
@@ -86,15 +86,20 @@ def detail_context(request, obj: ServiceRequest, *, bound=None, ctx=None, page_e
     user may take now (``bound``: a refused form, shown open with its errors), the requester's
     masked contact and, right after a logged reveal, the full phone (``revealed_phone``)."""
     allowed = allowed_actions(obj, request.user)
+    sees_contact = may_reveal(obj, request.user)
     return {
         "leader_steps": leader_only_steps(obj, request.user, allowed),
         "obj": obj,
+        # The text as written for those who may see the requester's contact details; for the
+        # others (leaders, supervisors, other units) with the phone and ID numbers in it masked.
+        "title": obj.title if sees_contact else mask_text(obj.title, obj.requester_name),
+        "description": obj.description if sees_contact else mask_text(obj.description, obj.requester_name),
         "timeline": timeline(obj),
         "allowed_actions": [Action(a).label for a in allowed],
         "panels": action_panels(obj, request.user, allowed, bound=bound, ctx=ctx),
         "assisting": list(obj.assisting_units.select_related("unit").order_by("id")),
         "page_error": page_error,
-        "may_reveal": bool(obj.requester_phone) and may_reveal(obj, request.user),
+        "may_reveal": bool(obj.requester_phone) and sees_contact,
         "reveal_form": reveal_form or RevealForm(),
         "revealed_phone": revealed_phone,
     }
