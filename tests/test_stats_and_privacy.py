@@ -70,6 +70,7 @@ def test_confidential_requests_hide_the_requester_entirely(make_request):
     ("电话 +86 139-1234-5678", "电话 139****5678"),
     ("身份证370102199001011234", "身份证370****1234"),
     ("2019年5月16日办结，共3户", "2019年5月16日办结，共3户"),
+    ("与工单LX20261130-000123重复", "与工单LX20261130-000123重复"),
     ("", ""),
 ])
 def test_mask_text_masks_numbers_and_the_requesters_name_in_free_text(text, masked):

@@ -38,9 +38,10 @@ def mask_name(name: str) -> str:
     return name[: keep + 1] + "*" * (len(name) - keep - 2) + name[-1]
 
 
-# A mobile number (with +86 and separators), and any other run of 7-18 digits (landlines, ID cards).
+# A mobile number (with +86 and separators), and any other run of 7-18 digits (landlines, ID cards)
+# not glued to a letter (an order number such as LX20261130-000123 is left as it is).
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1\d{2}[- ]?\d{4}[- ]?\d{4}(?!\d)")
-_LONG_NUMBER_IN_TEXT = re.compile(r"(?<![\d.])\d{7,17}[\dXx]?(?![\d.])")
+_LONG_NUMBER_IN_TEXT = re.compile(r"(?<![\dA-Za-z.])\d{7,17}[\dXx]?(?![\d.])")
 
 
 def mask_text(text: str, requester_name: str = "") -> str:
