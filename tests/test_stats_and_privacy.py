@@ -89,6 +89,9 @@ def test_numbers_written_into_the_text_are_masked_where_contact_details_are_not_
     assert "13912345678" in page
     page = client_as("leader").get(f"/requests/{order.number}/").content.decode()
     assert "13912345678" not in page and "联系我139****5678" in page and "噪音扰民139****5678" in page
+    for username, url in [("leader", reverse("web:request-list")), ("zhujian", reverse("web:unit-inbox"))]:
+        listing = client_as(username).get(url).content.decode()  # lists mask it for everyone
+        assert "噪音扰民139****5678" in listing and "13912345678" not in listing, username
 
     token, _ = Token.objects.get_or_create(user=user("zhujian"))
     detail = Client(HTTP_AUTHORIZATION=f"Token {token.key}").get(f"/api/v1/requests/{order.number}/").json()

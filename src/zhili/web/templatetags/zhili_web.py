@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from zhili.requests.choices import State
+from zhili.requests.privacy import mask_text
 
 register = template.Library()
 
@@ -32,6 +33,14 @@ STATE_BADGE = {
 def state_badge(state: str) -> str:
     """The badge CSS classes of a state value."""
     return STATE_BADGE.get(state, "text-bg-secondary")
+
+
+@register.filter
+def masked(text: str) -> str:
+    """An order's title as a list shows it: phone and ID numbers written into it masked
+    (``privacy.mask_text``), for everyone — the order page shows the text as written to those
+    who may see the requester's contact details."""
+    return mask_text(text)
 
 
 # ServiceRequest.supervision_level: 1 催办, 2 督办, 3 提级督办 (JN 28, SD17).
