@@ -40,6 +40,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import normalize
 
 from zhili.requests.models import ServiceRequest
+from zhili.requests.privacy import mask_text
 
 from . import formulas
 from .models import Hotspot, HotspotRun
@@ -220,7 +221,7 @@ def find_hotspots(period: Period) -> HotspotRun:
         group.sort(key=lambda m: (m.at, m.pk))
         central = _central(group)
         candidates.append({
-            "heat": formulas.heat_index(by_person), "description": central.title[:200],
+            "heat": formulas.heat_index(by_person), "description": mask_text(central.title)[:200],
             "place": (_dominant_place(group) or (subdistricts.most_common(1)[0][0] if subdistricts else ""))[:100],
             "category1_id": categories.most_common(1)[0][0] if categories else None,
             "requests": len(group), "people": len(by_person), "votes_up": sum(m.votes_up for m in group),
@@ -271,8 +272,8 @@ def is_deferred(period: Period) -> bool:
 
 
 def members(hotspot: Hotspot, n: int) -> list[tuple[str, str]]:
-    """(number, title) of the first ``n`` requests of a hotspot, in time order."""
+    """(number, title with phone and ID numbers masked) of the first ``n`` requests of a hotspot, in time order."""
     ids = hotspot.member_ids[:n]
-    found = {pk: (number, title) for pk, number, title in
+    found = {pk: (number, mask_text(title)) for pk, number, title in
                  ServiceRequest.objects.filter(pk__in=ids).values_list("id", "number", "title")}
     return [found[pk] for pk in ids if pk in found]

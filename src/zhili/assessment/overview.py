@@ -50,7 +50,7 @@ def _excerpt(text: str, n: int) -> str:
 
 def _case(kind: str, request: ServiceRequest, reply: str, note: str) -> Case:
     unit = request.lead_unit.display_name if request.lead_unit_id else gettext("未派单")
-    return Case(kind, request.number or str(request.pk), request.title, _excerpt(request.description, 160), unit,
+    return Case(kind, request.number or str(request.pk), mask_text(request.title), _excerpt(request.description, 160), unit,
                 _excerpt(reply, 200), note)
 
 
